@@ -1,0 +1,1 @@
+"""In-process llama.cpp: loading, hardware fit, prompt building and streaming."""

@@ -1,0 +1,74 @@
+"""Plain value types that cross the engine's boundary."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    repeat_last_n: int = 64
+    seed: int = -1
+    max_tokens: int = 512
+    stop: tuple[str, ...] = ()
+    grammar: str | None = None  # GBNF, for structured output
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["stop"] = list(self.stop)
+        return d
+
+
+@dataclass
+class ReplyStats:
+    prompt_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens whose KV cache was reused
+    generated_tokens: int = 0
+    time_to_first_token_s: float = 0.0
+    decode_tokens_per_s: float = 0.0
+    total_s: float = 0.0
+    finish_reason: str = "stop"  # stop | length | cancelled
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str  # CPU, CUDA, Metal, ROCm, Vulkan, SYCL…
+    gpu_offload: bool
+    devices: tuple[str, ...] = ()
+    free_memory_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """What the hardware fit chose for one model, and why."""
+
+    backend: Backend
+    n_gpu_layers: int
+    n_layers: int
+    n_ctx: int
+    n_threads: int
+    reason: str = ""
+    overridden: bool = False
+
+
+@dataclass
+class Reply:
+    text: str = ""
+    stats: ReplyStats = field(default_factory=ReplyStats)

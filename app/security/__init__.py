@@ -1,0 +1,1 @@
+"""Model signatures, trust store and (later) safety filter, audit and policy."""
