@@ -1,0 +1,407 @@
+"""The llama.cpp engine: one loaded model and one context, streaming tokens.
+
+The decode loop is the product's hot path. Per token it makes only the C
+calls a bare llama.cpp loop makes (sample through the C sampler chain, decode
+one token) plus a dictionary lookup for the token's text: no logits copied
+into Python, no Python-side sampling.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine import native
+from app.engine.chat_template import ChatTemplate
+from app.engine.types import ChatMessage, LoadPlan, ReplyStats, SamplingParams
+from app.errors import ContextOverflow, EngineError, ModelLoadFailed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    n_ctx: int = 4096
+    n_gpu_layers: int = 0
+    n_threads: int = 2
+    n_batch: int = 512
+    use_mmap: bool = True
+    rope_scaling: bool = False  # YaRN beyond the trained context, explicit only
+    embeddings: bool = False
+
+
+class Generation:
+    """An iterator of text pieces; ``stats`` is complete once it is exhausted."""
+
+    def __init__(self, pieces: Iterator[str], stats: ReplyStats) -> None:
+        self._pieces = pieces
+        self.stats = stats
+        self.text_parts: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for piece in self._pieces:
+            self.text_parts.append(piece)
+            yield piece
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    def read_all(self) -> str:
+        for _ in self:
+            pass
+        return self.text
+
+
+class LlamaEngine:
+    """One model, one context; one generation at a time (guarded by a lock)."""
+
+    def __init__(self, load_path: str, config: EngineConfig, *, plan: LoadPlan | None = None,
+                 name: str = "") -> None:
+        self.config = config
+        self.plan = plan
+        self.name = name
+        self._lib = native.llama()
+        lib = self._lib
+        self._lock = threading.Lock()  # not RLock: a dropped generator may be finalised on another thread
+        mparams = lib.llama_model_default_params()
+        mparams.n_gpu_layers = config.n_gpu_layers
+        mparams.use_mmap = config.use_mmap
+        self._model = lib.llama_model_load_from_file(load_path.encode("utf-8"), mparams)
+        if not self._model:
+            raise ModelLoadFailed(f"llama.cpp could not load the model {name or load_path}")
+        self._vocab = lib.llama_model_get_vocab(self._model)
+        self.n_vocab = lib.llama_vocab_n_tokens(self._vocab)
+        self.n_ctx_train = lib.llama_model_n_ctx_train(self._model)
+        self.n_layers = lib.llama_model_n_layer(self._model)
+        cparams = lib.llama_context_default_params()
+        n_ctx = config.n_ctx
+        if n_ctx > self.n_ctx_train and not config.rope_scaling:
+            log.info("context %d exceeds the trained %d; capped", n_ctx, self.n_ctx_train)
+            n_ctx = self.n_ctx_train
+        cparams.n_ctx = n_ctx
+        cparams.n_batch = min(config.n_batch, n_ctx)
+        cparams.n_ubatch = min(config.n_batch, n_ctx)
+        cparams.n_threads = config.n_threads
+        cparams.n_threads_batch = config.n_threads
+        cparams.no_perf = True
+        if config.embeddings:
+            cparams.embeddings = True
+        if config.rope_scaling and n_ctx > self.n_ctx_train:
+            cparams.rope_scaling_type = lib.LLAMA_ROPE_SCALING_TYPE_YARN
+            cparams.yarn_orig_ctx = self.n_ctx_train
+        self._ctx = lib.llama_init_from_model(self._model, cparams)
+        if not self._ctx:
+            lib.llama_model_free(self._model)
+            raise ModelLoadFailed(
+                f"llama.cpp could not create a context of {n_ctx} tokens for {name or load_path} "
+                "(not enough memory?)"
+            )
+        self.n_ctx = lib.llama_n_ctx(self._ctx)
+        self.n_batch = lib.llama_n_batch(self._ctx)
+        self._mem = lib.llama_get_memory(self._ctx)
+        self._threadpool = native.Threadpool(config.n_threads)
+        self._threadpool.attach(self._ctx)
+        self._piece_cache: dict[int, bytes] = {}
+        self._piece_buf = ctypes.create_string_buffer(256)
+        self._cached: list[int] = []  # tokens whose KV is in the cache for sequence 0
+        self._tok_one = (ctypes.c_int32 * 1)()
+        self.chat_template = ChatTemplate(
+            self._meta_template(),
+            bos_token=self._token_text(lib.llama_vocab_bos(self._vocab)),
+            eos_token=self._token_text(lib.llama_vocab_eos(self._vocab)),
+        )
+        self.add_bos = bool(lib.llama_vocab_get_add_bos(self._vocab))
+
+    # -- metadata -----------------------------------------------------------------------------
+
+    def _meta_template(self) -> str | None:
+        raw = self._lib.llama_model_chat_template(self._model, None)
+        return raw.decode("utf-8", "replace") if raw else None
+
+    def _token_text(self, token: int) -> str:
+        if token < 0:
+            return ""
+        return self._piece(token, special=True).decode("utf-8", "replace")
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def tokenize(self, text: str, *, add_special: bool = False, parse_special: bool = True) -> list[int]:
+        raw = text.encode("utf-8")
+        n_max = len(raw) + 8
+        buf = (ctypes.c_int32 * n_max)()
+        n = self._lib.llama_tokenize(self._vocab, raw, len(raw), buf, n_max, add_special, parse_special)
+        if n < 0:
+            n_max = -n
+            buf = (ctypes.c_int32 * n_max)()
+            n = self._lib.llama_tokenize(self._vocab, raw, len(raw), buf, n_max, add_special, parse_special)
+        return list(buf[:n])
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text, parse_special=False))
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        return b"".join(self._piece(t) for t in tokens).decode("utf-8", "replace")
+
+    def _piece(self, token: int, *, special: bool = False) -> bytes:
+        buf = self._piece_buf
+        n = self._lib.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, special)
+        if n < 0:
+            buf = ctypes.create_string_buffer(-n)
+            n = self._lib.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, special)
+        return buf.raw[:n]
+
+    def render_chat(self, messages: Sequence[ChatMessage], *, add_generation_prompt: bool = True) -> str:
+        return self.chat_template.render(messages, add_generation_prompt=add_generation_prompt)
+
+    def chat_tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
+        # The template writes BOS itself where the model wants it; parse_special keeps
+        # control tokens such as <|im_start|> single tokens.
+        text = self.render_chat(messages)
+        add_bos = self.add_bos and not (self.chat_template.bos_token and
+                                        text.startswith(self.chat_template.bos_token))
+        return self.tokenize(text, add_special=add_bos, parse_special=True)
+
+    def count_chat_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        return len(self.chat_tokens(messages))
+
+    # -- generation ---------------------------------------------------------------------------
+
+    def stream_chat(self, messages: Sequence[ChatMessage], params: SamplingParams,
+                    cancel: threading.Event | None = None) -> Generation:
+        tokens = self.chat_tokens(messages)
+        stops = tuple(params.stop) + self.chat_template.stop_texts
+        return self.stream_tokens(tokens, params, cancel, extra_stops=stops)
+
+    def stream_completion(self, prompt: str, params: SamplingParams,
+                          cancel: threading.Event | None = None) -> Generation:
+        tokens = self.tokenize(prompt, add_special=self.add_bos, parse_special=False)
+        return self.stream_tokens(tokens, params, cancel, extra_stops=tuple(params.stop))
+
+    def stream_tokens(self, tokens: list[int], params: SamplingParams,
+                      cancel: threading.Event | None = None,
+                      extra_stops: tuple[str, ...] = ()) -> Generation:
+        if not tokens:
+            raise EngineError("the prompt is empty")
+        if len(tokens) >= self.n_ctx:
+            raise ContextOverflow(
+                f"the prompt is {len(tokens)} tokens but the context window is {self.n_ctx}"
+            )
+        stats = ReplyStats(prompt_tokens=len(tokens))
+        stops = tuple(s for s in extra_stops if s)
+        return Generation(self._run(tokens, params, cancel, stops, stats), stats)
+
+    def _run(self, tokens: list[int], params: SamplingParams, cancel: threading.Event | None,
+             stops: tuple[str, ...], stats: ReplyStats) -> Iterator[str]:
+        with self._lock:
+            yield from self._run_locked(tokens, params, cancel, stops, stats)
+
+    def _run_locked(self, tokens: list[int], params: SamplingParams,
+                    cancel: threading.Event | None, stops: tuple[str, ...],
+                    stats: ReplyStats) -> Iterator[str]:
+        lib = self._lib
+        t0 = time.perf_counter()
+        if not self._prefill(tokens, stats, cancel):
+            stats.finish_reason = "cancelled"
+            stats.total_s = time.perf_counter() - t0
+            return
+        chain = self._sampler(params, tokens)
+        ctx, vocab, pieces = self._ctx, self._vocab, self._piece_cache
+        decode, sample, is_eog = lib.llama_decode, lib.llama_sampler_sample, lib.llama_vocab_is_eog
+        batch_get_one = lib.llama_batch_get_one
+        tok_one = self._tok_one
+        utf8 = codecs.getincrementaldecoder("utf-8")("replace")
+        held = ""  # text withheld because it may be the start of a stop string
+        max_new = min(params.max_tokens, self.n_ctx - len(tokens))
+        n_gen = 0
+        t_first = 0.0
+        finish = "length"
+        cached = self._cached
+        try:
+            while n_gen < max_new:
+                if cancel is not None and cancel.is_set():
+                    finish = "cancelled"
+                    break
+                tok = sample(chain, ctx, -1)
+                if is_eog(vocab, tok):
+                    finish = "stop"
+                    break
+                n_gen += 1
+                piece = pieces.get(tok)
+                if piece is None:
+                    piece = pieces[tok] = self._piece(tok)
+                text = utf8.decode(piece)
+                if n_gen == 1:
+                    t_first = time.perf_counter()
+                if text:
+                    if stops:
+                        held += text
+                        emit, held, hit = _split_at_stop(held, stops)
+                        if emit:
+                            yield emit
+                        if hit:
+                            finish = "stop"
+                            break
+                    else:
+                        yield text
+                if n_gen >= max_new:
+                    break
+                tok_one[0] = tok
+                if decode(ctx, batch_get_one(tok_one, 1)) != 0:
+                    raise EngineError("llama.cpp failed to decode (context full?)")
+                cached.append(tok)
+            tail = held + utf8.decode(b"", final=True)
+            if tail and finish != "stop":
+                yield tail
+        finally:
+            lib.llama_sampler_free(chain)
+            t_end = time.perf_counter()
+            stats.generated_tokens = n_gen
+            stats.finish_reason = finish
+            stats.total_s = t_end - t0
+            if n_gen:
+                stats.time_to_first_token_s = t_first - t0
+                if n_gen > 1:
+                    stats.decode_tokens_per_s = (n_gen - 1) / max(1e-9, t_end - t_first)
+
+    def _prefill(self, tokens: list[int], stats: ReplyStats, cancel: threading.Event | None) -> bool:
+        """Bring the KV cache to ``tokens``, reusing the longest cached prefix.
+
+        Returns False when cancelled part-way; what was processed stays cached.
+        """
+        lib = self._lib
+        common = 0
+        cached = self._cached
+        limit = min(len(cached), len(tokens))
+        while common < limit and cached[common] == tokens[common]:
+            common += 1
+        if common == len(tokens):
+            common -= 1  # the last prompt token must be decoded again to get its logits
+        if not lib.llama_memory_seq_rm(self._mem, 0, common, -1):
+            lib.llama_memory_clear(self._mem, True)
+            common = 0
+        del cached[common:]
+        stats.cached_tokens = common
+        pos = common
+        n_batch = self.n_batch
+        while pos < len(tokens):
+            if cancel is not None and cancel.is_set():
+                return False
+            chunk = tokens[pos : pos + n_batch]
+            arr = (ctypes.c_int32 * len(chunk))(*chunk)
+            rc = lib.llama_decode(self._ctx, lib.llama_batch_get_one(arr, len(chunk)))
+            if rc != 0:
+                lib.llama_memory_clear(self._mem, True)
+                cached.clear()
+                raise EngineError(f"llama.cpp failed to process the prompt (code {rc})")
+            cached.extend(chunk)
+            pos += len(chunk)
+        return True
+
+    def _sampler(self, params: SamplingParams, prompt: list[int]) -> Any:
+        lib = self._lib
+        sp = lib.llama_sampler_chain_default_params()
+        sp.no_perf = True
+        chain = lib.llama_sampler_chain_init(sp)
+        add = lib.llama_sampler_chain_add
+        if params.grammar:
+            g = lib.llama_sampler_init_grammar(self._vocab, params.grammar.encode("utf-8"), b"root")
+            if not g:
+                lib.llama_sampler_free(chain)
+                raise EngineError("the output grammar is not valid GBNF")
+            add(chain, g)
+        if params.repeat_penalty != 1.0 and params.repeat_last_n != 0:
+            add(chain, lib.llama_sampler_init_penalties(
+                self.n_vocab, params.repeat_last_n, params.repeat_penalty, 0.0, 0.0))
+        if params.temperature <= 0:
+            add(chain, lib.llama_sampler_init_greedy())
+        else:
+            if params.top_k > 0:
+                add(chain, lib.llama_sampler_init_top_k(params.top_k))
+            if params.top_p < 1.0:
+                add(chain, lib.llama_sampler_init_top_p(params.top_p, 1))
+            if params.min_p > 0.0:
+                add(chain, lib.llama_sampler_init_min_p(params.min_p, 1))
+            add(chain, lib.llama_sampler_init_temp(params.temperature))
+            seed = params.seed if params.seed >= 0 else 0xFFFFFFFF  # LLAMA_DEFAULT_SEED: random
+            add(chain, lib.llama_sampler_init_dist(seed))
+        # Penalties look at recent tokens; let them see the end of the prompt, as llama-server does.
+        if params.repeat_penalty != 1.0 and not params.grammar:
+            for tok in prompt[-max(0, params.repeat_last_n):]:
+                lib.llama_sampler_accept(chain, tok)
+        return chain
+
+    # -- embeddings ---------------------------------------------------------------------------
+
+    def embed(self, text: str) -> list[float]:
+        """Mean-pooled, L2-normalised embedding (the engine must be built with embeddings=True)."""
+        if not self.config.embeddings:
+            raise EngineError("this engine was not loaded for embeddings")
+        lib = self._lib
+        tokens = self.tokenize(text, add_special=self.add_bos, parse_special=False)[: self.n_batch]
+        if not tokens:
+            tokens = [lib.llama_vocab_bos(self._vocab)]
+        with self._lock:
+            lib.llama_memory_clear(self._mem, True)
+            self._cached.clear()
+            arr = (ctypes.c_int32 * len(tokens))(*tokens)
+            if lib.llama_decode(self._ctx, lib.llama_batch_get_one(arr, len(tokens))) != 0:
+                raise EngineError("llama.cpp failed to compute the embedding")
+            n_embd = lib.llama_model_n_embd(self._model)
+            ptr = lib.llama_get_embeddings_seq(self._ctx, 0)
+            if not ptr:
+                ptr = lib.llama_get_embeddings(self._ctx)
+            vec = [float(ptr[i]) for i in range(n_embd)]
+            lib.llama_memory_clear(self._mem, True)
+        norm = sum(v * v for v in vec) ** 0.5 or 1.0
+        return [v / norm for v in vec]
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        with self._lock:
+            self._lib.llama_memory_clear(self._mem, True)
+            self._cached.clear()
+
+    def close(self) -> None:
+        with self._lock:
+            if getattr(self, "_ctx", None):
+                self._threadpool.detach(self._ctx)
+                self._lib.llama_free(self._ctx)
+                self._ctx = None
+                self._threadpool.free()
+            if getattr(self, "_model", None):
+                self._lib.llama_model_free(self._model)
+                self._model = None
+
+    def __enter__(self) -> LlamaEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _split_at_stop(text: str, stops: tuple[str, ...]) -> tuple[str, str, bool]:
+    """Split ``text`` into (safe to emit, to hold back, stop found)."""
+    first = -1
+    for s in stops:
+        i = text.find(s)
+        if i != -1 and (first == -1 or i < first):
+            first = i
+    if first != -1:
+        return text[:first], "", True
+    hold = 0
+    for s in stops:
+        for k in range(min(len(s) - 1, len(text)), 0, -1):
+            if text.endswith(s[:k]):
+                hold = max(hold, k)
+                break
+    if hold:
+        return text[:-hold], text[-hold:], False
+    return text, "", False

