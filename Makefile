@@ -54,10 +54,10 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/decode.py
 	$(BIN)/python bench/prefix.py
 
-# Rebuild llama-cpp-python with the CUDA backend (on a machine with the CUDA toolkit).
-cuda: $(STAMP_APP)
-	CMAKE_ARGS="-DGGML_CUDA=ON $$(bash packaging/llama_cmake_args.sh)" \
-	    $(BIN)/pip install --no-cache-dir --force-reinstall --no-deps "llama-cpp-python==$(LLAMA_CPP_PYTHON)"
+# Build llama.cpp with CUDA from llama-cpp-python's vendored source (needs nvcc and CMake):
+# the app and bench/'s llama-bench and llama-server all use that one build.
+cuda: $(STAMP_TEST)
+	bash packaging/build_cuda.sh "$$($(BIN)/python -c 'from bench.llama_tools import vendored_source; print(vendored_source().parent.parent)')" $(BIN)/python
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

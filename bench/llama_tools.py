@@ -52,7 +52,7 @@ def build_tool(target: str, extra_cmake: list[str] | None = None) -> Path:
                            check=True, capture_output=True, text=True).stdout.split()
     flags += extra_cmake or []
     tag = "cuda" if any("GGML_CUDA=ON" in f for f in flags) else "cpu"
-    build = src.parent.parent / f"build-{tag}"
+    build = src.parent.parent.parent / f"build-{tag}"  # beside the unpacked sdist
     exe = build / "bin" / target
     if exe.exists():
         return exe

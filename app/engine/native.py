@@ -63,7 +63,8 @@ def llama() -> ModuleType:
 
 
 def _lib_dir(llama_cpp: ModuleType) -> Path:
-    return Path(llama_cpp.__file__).resolve().parent / "lib"
+    override = os.environ.get("LLAMA_CPP_LIB_PATH")  # honoured by llama-cpp-python too
+    return Path(override) if override else Path(llama_cpp.__file__).resolve().parent / "lib"
 
 
 def _load(llama_cpp: ModuleType, stem: str) -> ctypes.CDLL | None:

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds llama.cpp with the CUDA backend from the source vendored in the
+# llama-cpp-python sdist, once, and gives that build to both the installed
+# llama-cpp-python (its lib/ folder) and to llama.cpp's own tools (llama-bench,
+# llama-server) used by bench/. One compile of the CUDA kernels serves both.
+#
+#   packaging/build_cuda.sh SDIST_DIR [PYTHON]
+#
+# SDIST_DIR is an unpacked llama_cpp_python-<version> folder; PYTHON is the
+# interpreter whose llama_cpp package receives the libraries. The tools land
+# in SDIST_DIR/../build-cuda/bin, where bench/llama_tools.py looks for them.
+# CUDA_ARCHS (default: the GPU's own, "native") limits the kernels compiled.
+set -euo pipefail
+src="$(cd "$1" && pwd)/vendor/llama.cpp"
+python="${2:-python3}"
+build="$(cd "$1/.." && pwd)/build-cuda"
+here="$(cd "$(dirname "$0")" && pwd)"
+cpu_flags="$(bash "$here/llama_cmake_args.sh")"
+cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
+    -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-native}" \
+    -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+    -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON $cpu_flags >/dev/null
+cmake --build "$build" --target llama llama-bench llama-server -j "$(nproc)"
+# find_spec, not import: importing llama_cpp would load the libraries being replaced.
+lib_dir="$("$python" -c 'import importlib.util, pathlib; s = importlib.util.find_spec("llama_cpp"); print(pathlib.Path(s.origin).parent / "lib" if s else "")' 2>/dev/null || true)"
+if [[ -n "$lib_dir" ]]; then
+    mkdir -p "$lib_dir"
+    find "$build" -name 'lib*.so*' \( -type f -o -type l \) -exec cp -a {} "$lib_dir"/ \;
+    echo "installed the CUDA build into $lib_dir"
+fi
+echo "tools: $build/bin/llama-bench $build/bin/llama-server"
