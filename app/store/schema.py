@@ -1,0 +1,152 @@
+"""The ORM tables of the store, as the newest migration leaves them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Computed,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Message states: a reply is "streaming" while tokens arrive, then "complete", or
+# "interrupted" when the user stopped it or the app died before it finished.
+STATUSES = ("complete", "streaming", "interrupted")
+ROLES = ("system", "user", "assistant")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime, stored as SQLite's naive ISO text (which sorts)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use datetime.now(UTC)")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class SyncedRecord:
+    """Columns every user-visible record carries for sync: identity, times, version, ETag, tombstone."""
+
+    # The integer key is internal (it anchors the FTS index, which needs a stable
+    # rowid); the UUID is what every other table, the API and the server use.
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-2)
+    id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id, sort_order=-1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+    etag: Mapped[str | None] = mapped_column(Text)
+    deleted: Mapped[bool] = mapped_column(default=False)
+
+
+class Conversation(SyncedRecord, Base):
+    __tablename__ = "conversations"
+
+    title: Mapped[str] = mapped_column(Text, default="")
+    system_prompt: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(Text)
+    # Settings pinned to this conversation (temperature, context overflow…).
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Running summary of the turns that no longer fit the context window, and the
+    # last message it covers.
+    summary: Mapped[str | None] = mapped_column(Text)
+    summary_upto_message_id: Mapped[str | None] = mapped_column(String(36))
+
+    __table_args__ = (Index(None, "deleted", "updated_at"),)
+
+
+class Message(SyncedRecord, Base):
+    __tablename__ = "messages"
+
+    conversation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    # The message this one answers or follows; siblings under one parent are
+    # branches (an edited prompt, a regenerated reply).
+    parent_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("messages.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text, default="")
+    token_count: Mapped[int | None]
+    model: Mapped[str | None] = mapped_column(Text)
+    sampling: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="complete")
+    # What the search index holds: the content and two spaces, so that every
+    # character starts a trigram and short words can be looked up (app.store.search).
+    search_text: Mapped[str | None] = mapped_column(
+        Text, Computed("content || '  '", persisted=False), deferred=True
+    )
+
+    __table_args__ = (
+        Index(None, "conversation_id"),
+        Index(None, "parent_id"),
+        Index(None, "status", sqlite_where=text("status = 'streaming'")),
+    )
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxEntry(Base):
+    """A change waiting to be pushed to the sync server; written with the change itself."""
+
+    __tablename__ = "outbox"
+
+    # AUTOINCREMENT: an id is never reused, so a pusher can acknowledge by id safely.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    op: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "entity_type", "entity_id"), {"sqlite_autoincrement": True})
