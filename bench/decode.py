@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -105,14 +104,14 @@ def main() -> int:
     ours = bench_ours(args.model, threads, args.runs, args.tokens, ngl)
 
     med = statistics.median
-    b, l, o = med(bench_speeds), med(lcp), med(ours)
+    b, lp, o = med(bench_speeds), med(lcp), med(ours)
     print(f"model {Path(path).name}, {threads} threads, backend {backend.name}, gpu layers {ngl}")
     print(f"machine: {machine}")
     print(f"{'engine':<40} {'tok/s (median)':>15} {'vs llama-bench':>15}")
     print(f"{'llama-bench tg' + str(args.tokens):<40} {b:>15.1f} {1.0:>15.3f}")
-    print(f"{'llama-cpp-python create_completion':<40} {l:>15.1f} {l / b:>15.3f}")
+    print(f"{'llama-cpp-python create_completion':<40} {lp:>15.1f} {lp / b:>15.3f}")
     print(f"{'Open-AutoGLM (services, streaming)':<40} {o:>15.1f} {o / b:>15.3f}")
-    print(f"RESULT decode_ratio={o / b:.3f} llama_cpp_python_ratio={l / b:.3f} "
+    print(f"RESULT decode_ratio={o / b:.3f} llama_cpp_python_ratio={lp / b:.3f} "
           f"ours_tps={o:.1f} llama_bench_tps={b:.1f} backend={backend.name}")
     return 0
 

@@ -22,7 +22,12 @@ def cache_dir() -> Path:
 
 
 def llama_cpp_version() -> str:
-    return importlib.metadata.version("llama-cpp-python")
+    try:
+        return importlib.metadata.version("llama-cpp-python")
+    except importlib.metadata.PackageNotFoundError:  # a copied package without metadata
+        import llama_cpp
+
+        return str(llama_cpp.__version__)
 
 
 def vendored_source() -> Path:

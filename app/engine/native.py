@@ -72,8 +72,9 @@ def _load(llama_cpp: ModuleType, stem: str) -> ctypes.CDLL | None:
     for name in (f"lib{stem}.so", f"lib{stem}.dylib", f"{stem}.dll"):
         p = lib_dir / name
         if p.exists():
-            mode = getattr(os, "RTLD_GLOBAL", 0)
-            return ctypes.CDLL(str(p), mode=mode)
+            # Local, not global: llama_cpp already loaded these; RTLD_GLOBAL would let the
+            # CUDA library's C++ runtime symbols interpose on libllama's (a crash seen there).
+            return ctypes.CDLL(str(p))
     return None
 
 

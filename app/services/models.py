@@ -63,7 +63,8 @@ def resolve_model(ctx: AppContext, name: str | None = None) -> Path:
 
 def list_models(ctx: AppContext, *, verify: bool = False,
                 progress: Progress | None = None) -> list[ModelEntry]:
-    from app.catalog.catalog import default_model_path, list_models as catalog_list
+    from app.catalog.catalog import default_model_path
+    from app.catalog.catalog import list_models as catalog_list
     from app.security.signing import find_manifest
 
     default = default_model_path()
@@ -132,9 +133,13 @@ def load_model(ctx: AppContext, name: str | None = None, *, allow_unsigned: bool
                progress: Progress | None = None,
                cancel: threading.Event | None = None) -> LoadedModel:
     """Verify the model's signature, fit it to the hardware and load it."""
+    from app.engine import native
     from app.engine.hardware import plan_load
     from app.engine.llama import EngineConfig, LlamaEngine
 
+    # llama.cpp's libraries load before anything imports numpy (the catalog's GGUF
+    # reader does): with some CUDA builds the other order breaks libllama's C++ runtime.
+    native.llama()
     path = resolve_model(ctx, name)
     allow = check_allow_unsigned(allow_unsigned or bool(ctx.settings.get("allow_unsigned")))
     verified = verify(ctx, path, allow_unsigned=allow, progress=progress, cancel=cancel)
