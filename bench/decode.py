@@ -24,67 +24,74 @@ from bench.llama_tools import build_tool  # noqa: E402
 PROMPT = "Write a long, detailed story about a lighthouse keeper who finds a map."
 
 
-def bench_ours(model: str | None, threads: int, runs: int, tokens: int, gpu_layers: int | None) -> list[float]:
-    from app.services.chat import ask, sampling_from_settings
-    from app.services.context import open_context
-    from app.services.models import load_model
+class Ours:
+    """Our engine through the services layer, with the default sampler settings."""
 
-    with tempfile.TemporaryDirectory() as data:
-        ctx = open_context(data)
-        loaded = load_model(ctx, model, threads=threads, n_ctx=2048, gpu_layers=gpu_layers)
-        params = sampling_from_settings(ctx.settings, max_tokens=tokens)
-        speeds = []
-        ask(loaded, "Hello", params).read_all()  # warm-up
-        for i in range(runs):
-            loaded.engine.reset()  # every run starts cold, as the others do
-            gen = ask(loaded, PROMPT, sampling_from_settings(ctx.settings, max_tokens=tokens, seed=i),
-                      system="You are a helpful assistant.")
-            gen.read_all()
-            if gen.stats.generated_tokens > 16:
-                speeds.append(gen.stats.decode_tokens_per_s)
-        loaded.close()
-        return speeds
+    def __init__(self, model: str | None, threads: int, tokens: int, gpu_layers: int | None) -> None:
+        from app.services.chat import sampling_from_settings
+        from app.services.context import open_context
+        from app.services.models import load_model
+
+        self._tmp = tempfile.TemporaryDirectory()
+        self.ctx = open_context(self._tmp.name)
+        self.loaded = load_model(self.ctx, model, threads=threads, n_ctx=2048, gpu_layers=gpu_layers)
+        self.tokens = tokens
+        self.sampling = sampling_from_settings
+        self.run(0)  # warm-up
+
+    def run(self, seed: int) -> float | None:
+        from app.services.chat import ask
+
+        self.loaded.engine.reset()  # every run starts cold, as the others do
+        gen = ask(self.loaded, PROMPT, self.sampling(self.ctx.settings, max_tokens=self.tokens, seed=seed),
+                  system="You are a helpful assistant.")
+        gen.read_all()
+        return gen.stats.decode_tokens_per_s if gen.stats.generated_tokens > 16 else None
 
 
-def bench_llama_cpp_python(path: str, threads: int, runs: int, tokens: int, gpu_layers: int) -> list[float]:
-    import llama_cpp
+class LlamaCppPython:
+    """llama-cpp-python's own high-level streaming, same model and threads."""
 
-    llm = llama_cpp.Llama(path, n_ctx=2048, n_threads=threads, n_threads_batch=threads,
-                          n_gpu_layers=gpu_layers, verbose=False)
-    speeds = []
-    llm.create_completion("Hello", max_tokens=8)
-    for i in range(runs):
-        llm.reset()
+    def __init__(self, path: str, threads: int, tokens: int, gpu_layers: int) -> None:
+        import llama_cpp
+
+        self.llm = llama_cpp.Llama(path, n_ctx=2048, n_threads=threads, n_threads_batch=threads,
+                                   n_gpu_layers=gpu_layers, verbose=False)
+        self.tokens = tokens
+        self.llm.create_completion("Hello", max_tokens=8)
+
+    def run(self, seed: int) -> float | None:
+        self.llm.reset()
         n = 0
         t_first = 0.0
-        for _chunk in llm.create_completion(PROMPT, max_tokens=tokens, stream=True, seed=i):
+        for _chunk in self.llm.create_completion(PROMPT, max_tokens=self.tokens, stream=True, seed=seed):
             n += 1
             if n == 1:
                 t_first = time.perf_counter()
-        if n > 16:
-            speeds.append((n - 1) / (time.perf_counter() - t_first))
-    return speeds
+        return (n - 1) / (time.perf_counter() - t_first) if n > 16 else None
 
 
-def bench_llama_bench(path: str, threads: int, runs: int, tokens: int, gpu_layers: int,
-                      cuda: bool) -> tuple[list[float], str]:
-    exe = build_tool("llama-bench", ["-DGGML_CUDA=ON"] if cuda else None)
-    out = subprocess.run(
-        [str(exe), "-m", path, "-t", str(threads), "-p", "0", "-n", str(tokens),
-         "-r", str(runs), "-ngl", str(gpu_layers), "-o", "json"],
-        check=True, capture_output=True, text=True,
-    ).stdout
-    rows = json.loads(out)
-    row = rows[0]
-    samples = [float(x) for x in row.get("samples_ts", [row["avg_ts"]])]
-    return samples, f"{row.get('cpu_info', '')} {row.get('gpu_info', '')}".strip()
+class LlamaBench:
+    """llama.cpp's llama-bench tg, built from the same vendored source."""
+
+    def __init__(self, path: str, threads: int, tokens: int, gpu_layers: int, cuda: bool) -> None:
+        self.exe = build_tool("llama-bench", ["-DGGML_CUDA=ON"] if cuda else None)
+        self.args = [str(self.exe), "-m", path, "-t", str(threads), "-p", "0", "-n", str(tokens),
+                     "-ngl", str(gpu_layers), "-o", "json"]
+        self.machine = ""
+
+    def run(self, seed: int) -> float | None:
+        out = subprocess.run([*self.args, "-r", "2"], check=True, capture_output=True, text=True).stdout
+        row = json.loads(out)[0]
+        self.machine = f"{row.get('cpu_info', '')} {row.get('gpu_info', '')}".strip()
+        return float(row["avg_ts"])
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model")
     ap.add_argument("--threads", type=int, default=0)
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--tokens", type=int, default=128)
     ap.add_argument("--gpu-layers", type=int, default=None, help="default: automatic")
     ap.add_argument("--cuda", action="store_true", help="build llama-bench with CUDA too")
@@ -99,19 +106,35 @@ def main() -> int:
     backend = detect_backend()
     ngl = args.gpu_layers if args.gpu_layers is not None else (99 if backend.gpu_offload else 0)
 
-    bench_speeds, machine = bench_llama_bench(path, threads, args.runs, args.tokens, ngl, args.cuda)
-    lcp = bench_llama_cpp_python(path, threads, args.runs, args.tokens, ngl)
-    ours = bench_ours(args.model, threads, args.runs, args.tokens, ngl)
+    bench = LlamaBench(path, threads, args.tokens, ngl, args.cuda)
+    lcp = LlamaCppPython(path, threads, args.tokens, ngl)
+    ours = Ours(args.model, threads, args.tokens, ngl)
+    # Interleaved rounds: each round runs all three back to back, so drift in the
+    # machine's load hits them alike; ratios are taken within a round.
+    speeds: dict[str, list[float]] = {"bench": [], "lcp": [], "ours": []}
+    ratios: dict[str, list[float]] = {"lcp": [], "ours": []}
+    for i in range(args.runs):
+        b = bench.run(i)
+        row = {"bench": b, "lcp": lcp.run(i), "ours": ours.run(i)}
+        for k, v in row.items():
+            if v:
+                speeds[k].append(v)
+        for k in ("lcp", "ours"):
+            if b and row[k]:
+                ratios[k].append(row[k] / b)
+    ours.loaded.close()
 
     med = statistics.median
-    b, lp, o = med(bench_speeds), med(lcp), med(ours)
-    print(f"model {Path(path).name}, {threads} threads, backend {backend.name}, gpu layers {ngl}")
-    print(f"machine: {machine}")
-    print(f"{'engine':<40} {'tok/s (median)':>15} {'vs llama-bench':>15}")
+    b, lp, o = med(speeds["bench"]), med(speeds["lcp"]), med(speeds["ours"])
+    r_lcp, r_ours = med(ratios["lcp"]), med(ratios["ours"])
+    print(f"model {Path(path).name}, {threads} threads, backend {backend.name}, gpu layers {ngl}, "
+          f"{args.runs} interleaved rounds of tg{args.tokens}")
+    print(f"machine: {bench.machine}")
+    print(f"{'engine':<40} {'tok/s (median)':>15} {'ratio (median)':>15}")
     print(f"{'llama-bench tg' + str(args.tokens):<40} {b:>15.1f} {1.0:>15.3f}")
-    print(f"{'llama-cpp-python create_completion':<40} {lp:>15.1f} {lp / b:>15.3f}")
-    print(f"{'Open-AutoGLM (services, streaming)':<40} {o:>15.1f} {o / b:>15.3f}")
-    print(f"RESULT decode_ratio={o / b:.3f} llama_cpp_python_ratio={lp / b:.3f} "
+    print(f"{'llama-cpp-python create_completion':<40} {lp:>15.1f} {r_lcp:>15.3f}")
+    print(f"{'Open-AutoGLM (services, streaming)':<40} {o:>15.1f} {r_ours:>15.3f}")
+    print(f"RESULT decode_ratio={r_ours:.3f} llama_cpp_python_ratio={r_lcp:.3f} "
           f"ours_tps={o:.1f} llama_bench_tps={b:.1f} backend={backend.name}")
     return 0
 

@@ -216,6 +216,7 @@ class LlamaEngine:
         decode, sample, is_eog = lib.llama_decode, lib.llama_sampler_sample, lib.llama_vocab_is_eog
         batch_get_one = lib.llama_batch_get_one
         tok_one = self._tok_one
+        one_token = batch_get_one(tok_one, 1)  # views tok_one: built once, refilled per token
         utf8 = codecs.getincrementaldecoder("utf-8")("replace")
         held = ""  # text withheld because it may be the start of a stop string
         max_new = min(params.max_tokens, self.n_ctx - len(tokens))
@@ -253,7 +254,7 @@ class LlamaEngine:
                 if n_gen >= max_new:
                     break
                 tok_one[0] = tok
-                if decode(ctx, batch_get_one(tok_one, 1)) != 0:
+                if decode(ctx, one_token) != 0:
                     raise EngineError("llama.cpp failed to decode (context full?)")
                 cached.append(tok)
             tail = held + utf8.decode(b"", final=True)
@@ -316,7 +317,14 @@ class LlamaEngine:
                 lib.llama_sampler_free(chain)
                 raise EngineError("the output grammar is not valid GBNF")
             add(chain, g)
-        if params.repeat_penalty != 1.0 and params.repeat_last_n != 0:
+        penalize = params.repeat_penalty != 1.0 and params.repeat_last_n != 0
+        if penalize and params.top_k > 0 and params.temperature > 0 and params.repeat_last_n > 0:
+            # The penalty sampler visits every candidate: over a full vocabulary that is
+            # the most expensive step per token. Penalties only lower logits, and at most
+            # repeat_last_n tokens are penalised, so the penalised top-k always lies within
+            # the raw top (k + repeat_last_n): cutting there first gives the same result.
+            add(chain, lib.llama_sampler_init_top_k(params.top_k + params.repeat_last_n))
+        if penalize:
             add(chain, lib.llama_sampler_init_penalties(
                 self.n_vocab, params.repeat_last_n, params.repeat_penalty, 0.0, 0.0))
         if params.temperature <= 0:
