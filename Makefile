@@ -53,6 +53,7 @@ test: lint
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/decode.py
 	$(BIN)/python bench/prefix.py
+	$(BIN)/python bench/store.py
 
 # Build llama.cpp with CUDA from llama-cpp-python's vendored source (needs nvcc and CMake):
 # the app and bench/'s llama-bench and llama-server all use that one build.

@@ -21,7 +21,19 @@ from app.errors import ConfigError
 APP_NAME = "open-autoglm"
 DATA_DIR_ENV = "AUTOGLM_DATA_DIR"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-RESOURCES_DIR = REPO_ROOT / "resources"
+
+
+def _resources_dir() -> Path:
+    """Shipped resources: the checkout's folder, else where the wheel installed them."""
+    import sys
+
+    checkout = REPO_ROOT / "resources"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "open-autoglm" / "resources"
+
+
+RESOURCES_DIR = _resources_dir()
 
 
 @dataclass(frozen=True)
@@ -171,6 +183,8 @@ _s("context_overflow", str, "summarize", N_("When the conversation outgrows the 
 _s("rope_scaling", bool, False, N_("Extend context with RoPE/YaRN scaling"), restart=True)
 _s("model_dirs", str, "", N_("Extra model folders"), description=N_("Separated by the OS path separator."))
 _s("allow_unsigned", bool, False, N_("Allow unsigned models"))
+_s("model_options", dict, {}, N_("Per-model options"),
+   description=N_("GPU layers and context length for each model file, by file name."))
 _s("theme", str, "system", N_("Theme"), choices=("system", "light", "dark"))
 _s("language", str, "system", N_("Language"), choices=("system", "en", "zh_CN"), restart=False)
 
