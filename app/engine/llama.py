@@ -24,6 +24,10 @@ from app.errors import ContextOverflow, EngineError, ModelLoadFailed
 
 log = logging.getLogger(__name__)
 
+# Cut the candidates to top (k + repeat_last_n) before the penalty sampler; exact, and
+# a switch only so that a test can prove the output is the same without it.
+PENALTY_PRECUT = True
+
 
 @dataclass(frozen=True)
 class EngineConfig:
@@ -318,7 +322,8 @@ class LlamaEngine:
                 raise EngineError("the output grammar is not valid GBNF")
             add(chain, g)
         penalize = params.repeat_penalty != 1.0 and params.repeat_last_n != 0
-        if penalize and params.top_k > 0 and params.temperature > 0 and params.repeat_last_n > 0:
+        if (PENALTY_PRECUT and penalize and params.top_k > 0 and params.temperature > 0
+                and params.repeat_last_n > 0):
             # The penalty sampler visits every candidate: over a full vocabulary that is
             # the most expensive step per token. Penalties only lower logits, and at most
             # repeat_last_n tokens are penalised, so the penalised top-k always lies within

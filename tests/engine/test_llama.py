@@ -113,3 +113,16 @@ def test_the_chat_template_comes_from_the_model(engine: LlamaEngine) -> None:
     rendered = engine.render_chat(QUESTION)
     assert rendered.startswith("<|im_start|>system\nYou are a helpful assistant.<|im_end|>")
     assert rendered.endswith("<|im_start|>assistant\n")
+
+
+def test_the_penalty_precut_changes_no_output(engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.engine.llama as llama_module
+
+    msgs = [ChatMessage("user", "Write a short poem about rivers and the sea.")]
+    params = SamplingParams(seed=123, temperature=1.0, top_k=40, repeat_penalty=1.3, max_tokens=64)
+    engine.reset()
+    fast = engine.stream_chat(msgs, params).read_all()
+    monkeypatch.setattr(llama_module, "PENALTY_PRECUT", False)
+    engine.reset()
+    plain = engine.stream_chat(msgs, params).read_all()
+    assert fast == plain
