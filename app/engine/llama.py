@@ -62,6 +62,12 @@ class Generation:
             pass
         return self.text
 
+    def close(self) -> None:
+        """Stop early and free the engine now (not whenever the generator is collected)."""
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
+
 
 class LlamaEngine:
     """One model, one context; one generation at a time (guarded by a lock)."""

@@ -62,8 +62,14 @@ class ChatSession:
         return out
 
     def send(self, text: str, cancel: threading.Event | None = None) -> Generation:
-        """Stream a reply; call ``commit`` with the Generation once it is consumed."""
-        msgs = self.messages(text)
+        """Stream a reply; call ``commit`` with the Generation once it is consumed.
+
+        The oldest turns that no longer fit the context window are left out of the
+        prompt (this chat is not stored, so there is no running summary to keep).
+        """
+        from app.services.context_budget import fit_chat
+
+        msgs = fit_chat(self.model.engine, self.system, self.history, text, self.params.max_tokens)
         gen = self.model.engine.stream_chat(msgs, self.params, cancel)
         self.history.append(ChatMessage("user", text))
         return gen

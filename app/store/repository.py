@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from sqlalchemy import delete, false, select, update
+from sqlalchemy import delete, false, select, true, update
 
 from app.errors import StoreError
-from app.store.base import bump, conversation_record, outbox_record, tombstone
+from app.store.base import (
+    bump,
+    conversation_record,
+    message_record,
+    outbox_record,
+    tombstone,
+)
 from app.store.messages import MessageOps
-from app.store.records import ConversationRecord, NotFound, OutboxRecord
+from app.store.records import ConversationRecord, MessageRecord, NotFound, OutboxRecord
 from app.store.schema import Conversation, Message, OutboxEntry, Setting, new_id, utcnow
-from app.store.search import parse_query, search_conversations
+from app.store.search import like_pattern, parse_query, search_conversations
 
 
 class _Unset:
@@ -150,6 +156,45 @@ class Repository(MessageOps):
         bump(row, now)
         self._queue("conversation", row.id, "delete", tombstone(row))
         self.session.flush()
+
+    def restore_conversation(self, conversation_id: str) -> ConversationRecord:
+        """Undo a delete: the conversation and the messages deleted with it are live again,
+        each queued for sync as a new version (the server saw the tombstones)."""
+        row = self._conversation_row(conversation_id)
+        if row is None:
+            raise NotFound(f"No conversation with id {conversation_id}.")
+        if not row.deleted:
+            return conversation_record(row)
+        now = utcnow()
+        messages = self.session.scalars(
+            select(Message).where(Message.conversation_id == row.id, Message.deleted == true())
+        ).all()
+        for message in messages:
+            message.deleted = False
+            bump(message, now)
+        row.deleted = False
+        self.session.flush()
+        for message in messages:
+            self._queue("message", message.id, "upsert", message_record(message).as_json())
+        return self._changed_conversation(row, new_version=True)
+
+    def matching_message(self, conversation_id: str, query: str) -> MessageRecord | None:
+        """The newest live message of the conversation holding every word of ``query``
+        (the words as list_conversations reads them): what a search result shows."""
+        terms = parse_query(query)
+        if not terms:
+            return None
+        row = self.session.scalar(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.deleted == false(),
+                *(Message.content.like(like_pattern(t), escape="\\") for t in terms.all),
+            )
+            .order_by(Message.pk.desc())
+            .limit(1)
+        )
+        return None if row is None else message_record(row)
 
     # --- settings ------------------------------------------------------------
 

@@ -1,0 +1,123 @@
+"""A reply in progress: streamed from the engine, saved as it streams, finished as
+complete or interrupted."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from app.engine.types import ReplyStats, SamplingParams
+from app.errors import Cancelled
+from app.services.context_budget import PromptPlan
+
+if TYPE_CHECKING:
+    from app.engine.llama import Generation
+    from app.services.conversations import Conversations, MessageView
+    from app.services.models import LoadedModel
+    from app.store import ConversationRecord, MessageRecord, ReplyWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReplyJob:
+    """What a reply needs to stream: gathered by send/regenerate/edit_and_resend."""
+
+    conversation: ConversationRecord
+    path: list[MessageRecord]  # the branch up to the message being answered
+    system: str | None
+    params: SamplingParams
+    cancel: threading.Event | None
+    model: LoadedModel
+    writer: ReplyWriter
+
+
+class Reply:
+    """A reply in progress. Iterate it (in any one thread) for the text as it arrives;
+    it is saved as it streams. Once the iteration ends, ``status`` is complete or
+    interrupted (the cancel event was set, or the reader stopped early) and
+    ``message`` is the stored reply. A failed write raises StoreError from the
+    iteration and keeps what was already saved. A Reply never iterated must be closed.
+    """
+
+    def __init__(self, owner: Conversations, job: ReplyJob) -> None:
+        self.conversation_id = job.conversation.id
+        self.message_id = job.writer.message_id
+        self.stats = ReplyStats()
+        self.status = "streaming"
+        self.message: MessageView | None = None
+        self.context_used = 0  # tokens of the window in use: the prompt, then the reply too
+        self.context_window = job.model.engine.n_ctx
+        self._owner = owner
+        self._job = job
+        self._parts: list[str] = []
+        self._stream = self._run()
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._stream
+
+    def close(self) -> None:
+        """Stop here: what was streamed so far is kept, marked interrupted."""
+        self._stream.close()
+        if self.status == "streaming":
+            self._finish_quietly()
+
+    def _run(self) -> Iterator[str]:
+        job = self._job
+        generation: Generation | None = None
+        pieces: Iterator[str] | None = None
+        try:
+            try:
+                plan: PromptPlan | None = self._owner._plan(job)
+            except Cancelled:
+                plan = None
+            if plan is None:
+                self.stats = ReplyStats(finish_reason="cancelled")
+            else:
+                self.context_used = plan.tokens
+                generation = job.model.engine.stream_chat(plan.messages, job.params, job.cancel)
+                self.stats = generation.stats
+                pieces = iter(generation)
+                for piece in pieces:
+                    self._parts.append(piece)
+                    job.writer.add(piece)  # saved (within the flush interval) before it is shown
+                    yield piece
+            stopped = plan is None or self.stats.finish_reason == "cancelled"
+            self._finish("interrupted" if stopped else "complete")
+        except BaseException:  # GeneratorExit too: the reader stopped early
+            _close(pieces)
+            if generation is not None:
+                generation.close()  # free the engine now, not when the traceback is collected
+            self._finish_quietly()
+            raise
+        self._owner._after_reply(job, self.status)
+
+    def _finish(self, status: str) -> None:
+        record = self._job.writer.finish(
+            "complete" if status == "complete" else "interrupted",
+            stats=self.stats.as_dict(),
+            token_count=self.stats.generated_tokens,
+        )
+        self.status = status
+        self.context_used = self.stats.prompt_tokens + self.stats.generated_tokens
+        self.message = self._owner._view_of(record)
+
+    def _finish_quietly(self) -> None:
+        try:
+            self._finish("interrupted")
+        except Exception as err:  # the error being raised says what went wrong
+            log.warning("could not mark the reply interrupted: %s", err)
+            self.status = "interrupted"
+
+
+def _close(pieces: Iterator[str] | None) -> None:
+    close = getattr(pieces, "close", None)
+    if close is not None:
+        close()
