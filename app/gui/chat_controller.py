@@ -1,0 +1,393 @@
+"""The conversation side of the main window: which conversation is open, the reply being
+written (at most one at a time), and every action on conversations, each carried out
+through the conversation service off the GUI thread.
+
+The controller owns the live reply's text, so switching to another conversation
+and back mid-reply shows the reply where it has got to.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.errors import AppError
+from app.gui.qt import QObject, Signal, is_alive
+from app.gui.workers import ReplyWorker
+
+if TYPE_CHECKING:
+    from app.gui.chat_view import ChatView
+    from app.gui.composer import Composer
+    from app.gui.conversation_list import ConversationList
+    from app.gui.errors import ErrorPresenter
+    from app.gui.status_bar import StatusBar
+    from app.gui.taskman import TaskManager
+    from app.services.context import AppContext
+    from app.services.conversations import Conversations, ConversationView, Reply
+    from app.services.models import LoadedModel
+
+log = logging.getLogger(__name__)
+
+
+class ChatController(QObject):
+    ready = Signal()  # the conversation service is open
+    listed = Signal()  # the conversation list was refreshed
+    shown = Signal(str)  # a conversation (id, "" for a new chat) is on screen
+    reply_started = Signal(str, str)  # conversation id, message id
+    reply_finished = Signal(object)  # the Reply, or None when it was stopped before starting
+    reply_failed = Signal(str)
+    generating_changed = Signal(bool)
+    deleted = Signal(str)
+    restored = Signal(str)
+    titled = Signal(str)  # the model has titled a conversation
+
+    def __init__(self, ctx: AppContext, taskman: TaskManager, errors: ErrorPresenter,
+                 conversation_list: ConversationList, chat: ChatView, composer: Composer,
+                 status: StatusBar, model: Callable[[], LoadedModel | None]) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.taskman = taskman
+        self.errors = errors
+        self.list = conversation_list
+        self.chat = chat
+        self.composer = composer
+        self.status = status
+        self._model = model
+        self.conversations: Conversations | None = None
+        self.current_id: str | None = None
+        self.worker: ReplyWorker | None = None
+        self.live_conversation: str | None = None
+        self.live_message_id: str | None = None
+        self.live_text = ""
+        self._pending_new = False  # the live reply started from "New chat" and is on screen
+        # Conversations started here get the first words of the question as a title at
+        # once, and the model's title in the background after the first reply, so the
+        # reply ends (and Send comes back) as soon as its text has.
+        self.auto_title = True
+        self._provisional: set[str] = set()
+        self._after_reply: list[Callable[[], None]] = []
+        self._sent_text = ""  # given back to the input box if it could not even be stored
+        conversation_list.selected.connect(self.open)
+        conversation_list.new_requested.connect(self.new_chat)
+        conversation_list.search_changed.connect(lambda _q: self.refresh_list())
+        conversation_list.rename_requested.connect(self.rename)
+        conversation_list.delete_requested.connect(self.delete)
+        conversation_list.undo_requested.connect(self.restore)
+        conversation_list.export_requested.connect(self.export)
+        chat.regenerate_requested.connect(self.regenerate)
+        chat.edit_requested.connect(self.edit_and_resend)
+        composer.send_requested.connect(self.send)
+        composer.stop_requested.connect(self.stop)
+
+    # -- opening the service ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open the store off the GUI thread (migrations may run), then list conversations."""
+        from app.services.conversations import open_conversations
+
+        ctx, model = self.ctx, self._model  # a callable: the model may still be loading
+        self.taskman.run(lambda: open_conversations(ctx, model=model), self._opened)
+
+    def _opened(self, conversations: Conversations) -> None:
+        self.conversations = conversations
+        self.ready.emit()
+        self.refresh_list()
+        self.chat.show_conversation(None)
+
+    @property
+    def generating(self) -> bool:
+        return self.worker is not None
+
+    # -- the list -----------------------------------------------------------------------------
+
+    def refresh_list(self, then: Callable[[], None] | None = None) -> None:
+        convs = self.conversations
+        if convs is None:
+            return
+        query = self.list.query() or None
+
+        def listed(summaries: list[Any]) -> None:
+            self.list.populate(summaries, self.current_id)
+            self.listed.emit()
+            if then is not None:
+                then()
+
+        self.taskman.run(lambda: convs.list(query=query, limit=200), listed)
+
+    def new_chat(self) -> None:
+        self.current_id = None
+        self._pending_new = False
+        self.list.list.clearSelection()
+        self.list.list.setCurrentItem(None)
+        self.chat.show_conversation(None)
+        self.status.show_context(0, self._window())
+        self.composer.edit.setFocus()
+        self.shown.emit("")
+
+    def open(self, conversation_id: str) -> None:
+        """Show a conversation; a reply being written elsewhere carries on in the background."""
+        if conversation_id == self.current_id and self.chat.conversation_id == conversation_id:
+            return
+        self.current_id = conversation_id
+        self._pending_new = False
+        self.reload()
+
+    def reload(self) -> None:
+        convs, cid = self.conversations, self.current_id
+        if convs is None or cid is None:
+            return
+        self.taskman.run(lambda: convs.get(cid), self._show, self._load_failed)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        log.info("could not open conversation %s: %s", self.current_id, exc)
+        self.errors.show_exception(exc)
+
+    def _show(self, view: ConversationView) -> None:
+        if view.id != self.current_id:
+            return  # the user has moved on
+        live = self.generating and view.id == self.live_conversation
+        if self.chat.conversation_id == view.id and not live:
+            self.chat.refresh_messages(view)
+        else:
+            self.chat.show_conversation(
+                view, live_message_id=self.live_message_id if live else None,
+                live_text=self.live_text,
+            )
+        self.chat.set_busy(self.generating)
+        if not self.generating:
+            self.update_context_usage()
+        self.shown.emit(view.id)
+
+    def _window(self) -> int:
+        model = self._model()
+        return int(model.engine.n_ctx) if model is not None else 0
+
+    def update_context_usage(self) -> None:
+        convs, cid = self.conversations, self.current_id
+        if convs is None or cid is None or self._model() is None:
+            return
+
+        def show(usage: tuple[int, int]) -> None:
+            if cid == self.current_id:
+                self.status.show_context(*usage)
+
+        self.taskman.run(lambda: convs.context_usage(cid), show, lambda exc: None)
+
+    # -- replies ------------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        convs = self.conversations
+        if convs is None or self.generating:
+            self.composer.set_text(text)
+            return
+        cid = self.current_id
+
+        def start(cancel: threading.Event) -> Reply:
+            from app.services.conversations import fallback_title
+
+            if cid is not None:
+                return convs.send(cid, text, cancel=cancel)
+            created = convs.create(title=fallback_title(text)).id
+            self._provisional.add(created)
+            return convs.send(created, text, cancel=cancel)
+
+        self._pending_new = cid is None
+        self.chat.begin_pending(text)
+        self._start(start, cid, text)
+
+    def regenerate(self) -> None:
+        convs, cid = self.conversations, self.current_id
+        if convs is None or cid is None or self.generating:
+            return
+        self.chat.drop_last_reply()
+        self.chat.begin_pending(None)
+        self._start(lambda cancel: convs.regenerate(cid, cancel=cancel), cid)
+
+    def edit_and_resend(self, message_id: str, new_text: str) -> None:
+        convs, cid = self.conversations, self.current_id
+        if convs is None or cid is None or self.generating:
+            return
+        self.chat.truncate_after(message_id, keep=False)
+        self.chat.begin_pending(new_text)
+        self._start(lambda cancel: convs.edit_and_resend(message_id, new_text, cancel=cancel), cid)
+
+    def _start(self, start: Callable[[threading.Event], Reply], cid: str | None,
+               text: str = "") -> None:
+        self._sent_text = text
+        worker = ReplyWorker(start, cid or "")
+        worker.started.connect(self._reply_started)
+        worker.token.connect(self._token)
+        worker.finished.connect(self._reply_finished)
+        worker.failed.connect(self._reply_failed)
+        self.worker = worker
+        self.live_conversation = cid
+        self.live_message_id = None
+        self.live_text = ""
+        self._set_generating(True)
+        self.taskman.start(worker)
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel.set()
+
+    def _set_generating(self, on: bool) -> None:
+        self.composer.set_generating(on)
+        self.chat.set_busy(on)
+        self.generating_changed.emit(on)
+
+    def _viewing_live(self) -> bool:
+        return self.live_conversation is not None and self.current_id == self.live_conversation
+
+    def _reply_started(self, conversation_id: str, message_id: str) -> None:
+        self.live_conversation = conversation_id
+        self.live_message_id = message_id
+        if self._pending_new:
+            self._pending_new = False
+            self.current_id = conversation_id
+            self.chat.conversation_id = conversation_id
+        self.reply_started.emit(conversation_id, message_id)
+        self.refresh_list()
+
+    def _token(self, piece: str) -> None:
+        self.live_text += piece
+        if self._viewing_live() and is_alive(self.chat):
+            self.chat.update_live(self.live_text)
+
+    def _reply_finished(self, reply: Reply | None) -> None:
+        status = getattr(reply, "status", "interrupted") if reply is not None else "interrupted"
+        self._end_reply(status)
+        if not is_alive(self.chat):
+            return
+        if reply is not None:
+            self.status.show_stats(reply.stats)
+            if self._viewing_live() or self.current_id == str(reply.conversation_id):
+                self.status.show_context(int(reply.context_used), int(reply.context_window))
+            if reply.status == "complete":
+                self._title(str(reply.conversation_id))
+        self.reply_finished.emit(reply)
+        self._run_after_reply()
+
+    def _reply_failed(self, message: str) -> None:
+        worker = self.worker
+        self._end_reply("interrupted")
+        if not is_alive(self.chat):
+            return
+        if worker is not None and worker.message_id is None:
+            # Nothing was stored: take the pending bubbles away, give the text back.
+            if self.current_id is None:
+                self.chat.show_conversation(None)
+            if self._sent_text and not self.composer.text():
+                self.composer.set_text(self._sent_text)
+        if worker is not None and worker.error is not None:
+            self.errors.show_exception(worker.error, worker.details if not isinstance(
+                worker.error, AppError) else "")
+        self.reply_failed.emit(message)
+        self._run_after_reply()
+
+    def _end_reply(self, status: str) -> None:
+        self.worker = None
+        if not is_alive(self.chat):  # the window went away while the reply was written
+            self.generating_changed.emit(False)
+            return
+        if self._viewing_live() or self.chat.live is not None:
+            self.chat.end_live(status)
+        self._set_generating(False)
+        self.reload()
+        self.refresh_list()
+
+    def after_reply(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once no reply is being written (now, if none is)."""
+        if self.worker is None:
+            action()
+        else:
+            self._after_reply.append(action)
+
+    def _run_after_reply(self) -> None:
+        actions, self._after_reply = self._after_reply, []
+        for action in actions:
+            action()
+
+    def _title(self, conversation_id: str) -> None:
+        convs = self.conversations
+        if convs is None or conversation_id not in self._provisional:
+            return
+        self._provisional.discard(conversation_id)
+        if not self.auto_title:
+            return
+
+        def titled(_title: str) -> None:
+            self.titled.emit(conversation_id)
+            self.refresh_list()
+
+        self.taskman.run(lambda: convs.auto_title(conversation_id), titled,
+                         lambda exc: log.info("no title from the model: %s", exc))
+
+    # -- rename, delete, undo, export ---------------------------------------------------------
+
+    def rename(self, conversation_id: str, title: str) -> None:
+        convs = self.conversations
+        if convs is not None:
+            self.taskman.run(lambda: convs.rename(conversation_id, title),
+                             lambda _r: self.refresh_list())
+
+    def delete(self, conversation_id: str) -> None:
+        convs = self.conversations
+        if convs is None:
+            return
+        title = next((t for i, t in zip(self.list.ids(), self.list.titles(), strict=False)
+                      if i == conversation_id), "")
+        if self.generating and self.live_conversation == conversation_id:
+            self.stop()
+
+        def done(_r: object) -> None:
+            self.list.show_undo(conversation_id, title)
+            if self.current_id == conversation_id:
+                self.new_chat()
+            self.deleted.emit(conversation_id)
+            self.refresh_list()
+
+        self.taskman.run(lambda: convs.delete(conversation_id), done)
+
+    def restore(self, conversation_id: str) -> None:
+        convs = self.conversations
+        if convs is None:
+            return
+
+        def done(_r: object) -> None:
+            self.current_id = conversation_id
+            self.refresh_list(then=lambda: (self.list.select(conversation_id), self.reload(),
+                                            self.restored.emit(conversation_id)))
+
+        self.taskman.run(lambda: convs.restore(conversation_id), done)
+
+    def close(self) -> None:
+        if self.conversations is not None:
+            self.conversations.close()
+            self.conversations = None
+
+    def export(self, conversation_id: str, fmt: str) -> None:
+        from app.gui.qt import QCoreApplication, QFileDialog
+
+        suffix = ".md" if fmt == "markdown" else ".json"
+        dialog = QFileDialog(self.list.window(),
+                             QCoreApplication.translate("ChatController", "Export conversation"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix(suffix.lstrip("."))
+        dialog.selectFile(f"conversation{suffix}")
+        dialog.fileSelected.connect(lambda path: self.export_to(conversation_id, fmt, Path(path)))
+        dialog.open()
+
+    def export_to(self, conversation_id: str, fmt: str, path: Path) -> None:
+        convs = self.conversations
+        if convs is None:
+            return
+
+        def write() -> Path:
+            text = convs.export(conversation_id, fmt=fmt)
+            path.write_text(text, encoding="utf-8")
+            return path
+
+        self.taskman.run(write, lambda p: self.status.showMessage(str(p), 5000))

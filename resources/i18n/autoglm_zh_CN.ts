@@ -1,0 +1,740 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name></name>
+    <message>
+        <source>Active model</source>
+        <translation>当前模型</translation>
+    </message>
+    <message>
+        <source>Path of the GGUF file; empty means the default model.</source>
+        <translation>GGUF 文件的路径；留空表示使用默认模型。</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <source>Top-p</source>
+        <translation>Top-p 采样</translation>
+    </message>
+    <message>
+        <source>Top-k</source>
+        <translation>Top-k 采样</translation>
+    </message>
+    <message>
+        <source>Min-p</source>
+        <translation>Min-p 采样</translation>
+    </message>
+    <message>
+        <source>Repeat penalty</source>
+        <translation>重复惩罚</translation>
+    </message>
+    <message>
+        <source>Maximum reply tokens</source>
+        <translation>回复最大词元数</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>-1 picks a new seed each time.</source>
+        <translation>-1 表示每次随机选择种子。</translation>
+    </message>
+    <message>
+        <source>Context length</source>
+        <translation>上下文长度</translation>
+    </message>
+    <message>
+        <source>GPU layers</source>
+        <translation>GPU 层数</translation>
+    </message>
+    <message>
+        <source>-1 chooses automatically.</source>
+        <translation>-1 表示自动选择。</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>线程数</translation>
+    </message>
+    <message>
+        <source>0 uses the physical cores.</source>
+        <translation>0 表示使用全部物理核心。</translation>
+    </message>
+    <message>
+        <source>When the conversation outgrows the context</source>
+        <translation>对话超出上下文时</translation>
+    </message>
+    <message>
+        <source>Extend context with RoPE/YaRN scaling</source>
+        <translation>使用 RoPE/YaRN 缩放扩展上下文</translation>
+    </message>
+    <message>
+        <source>Extra model folders</source>
+        <translation>其他模型文件夹</translation>
+    </message>
+    <message>
+        <source>Separated by the OS path separator.</source>
+        <translation>用操作系统的路径分隔符分隔。</translation>
+    </message>
+    <message>
+        <source>Allow unsigned models</source>
+        <translation>允许未签名的模型</translation>
+    </message>
+    <message>
+        <source>Per-model options</source>
+        <translation>各模型的选项</translation>
+    </message>
+    <message>
+        <source>GPU layers and context length for each model file, by file name.</source>
+        <translation>按文件名记录每个模型文件的 GPU 层数和上下文长度。</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>常规</translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Sampling</source>
+        <translation>采样</translation>
+    </message>
+</context>
+<context>
+    <name>ChatController</name>
+    <message>
+        <source>Export conversation</source>
+        <translation>导出对话</translation>
+    </message>
+</context>
+<context>
+    <name>ChatView</name>
+    <message>
+        <source>Write a message below to start the conversation.</source>
+        <translation>在下方输入消息，开始对话。</translation>
+    </message>
+    <message>
+        <source>Earlier messages were summarised so the conversation fits the model&apos;s context.</source>
+        <translation>较早的消息已被总结，以便对话能放入模型的上下文。</translation>
+    </message>
+    <message>
+        <source>Conversation</source>
+        <translation>对话</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Message the assistant (Enter sends, Shift+Enter adds a line)</source>
+        <translation>给助手发消息（Enter 发送，Shift+Enter 换行）</translation>
+    </message>
+    <message>
+        <source>The model is loading; you can type, and send once it is ready</source>
+        <translation>模型正在加载；可以先输入，加载完成后即可发送</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Send the message (Enter)</source>
+        <translation>发送消息（Enter）</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop the reply (Esc)</source>
+        <translation>停止回复（Esc）</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationList</name>
+    <message>
+        <source>New conversation</source>
+        <translation>新对话</translation>
+    </message>
+    <message>
+        <source>Deleted “%1”</source>
+        <translation>已删除“%1”</translation>
+    </message>
+    <message>
+        <source>Export as Markdown…</source>
+        <translation>导出为 Markdown…</translation>
+    </message>
+    <message>
+        <source>Export as JSON…</source>
+        <translation>导出为 JSON…</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>重命名</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Search conversations (Ctrl+F)</source>
+        <translation>搜索对话（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>Search conversations</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <source>New chat (Ctrl+N)</source>
+        <translation>新建对话（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>新建对话</translation>
+    </message>
+    <message>
+        <source>Rename the conversation (F2)</source>
+        <translation>重命名对话（F2）</translation>
+    </message>
+    <message>
+        <source>Delete the conversation (Del)</source>
+        <translation>删除对话（Del）</translation>
+    </message>
+    <message>
+        <source>Export the conversation</source>
+        <translation>导出对话</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>对话列表</translation>
+    </message>
+    <message>
+        <source>No conversations yet.</source>
+        <translation>还没有对话。</translation>
+    </message>
+    <message>
+        <source>No conversation matches the search.</source>
+        <translation>没有与搜索匹配的对话。</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Undo delete</source>
+        <translation>撤销删除</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorDialog</name>
+    <message>
+        <source>Show details</source>
+        <translation>显示详细信息</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>复制详细信息</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Hide details</source>
+        <translation>隐藏详细信息</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorPresenter</name>
+    <message>
+        <source>Something went wrong: %1. The app is still running; the details are in the log file.</source>
+        <translation>出现问题：%1。应用仍在运行；详细信息已写入日志文件。</translation>
+    </message>
+    <message>
+        <source>Open-AutoGLM: problem</source>
+        <translation>Open-AutoGLM：出现问题</translation>
+    </message>
+    <message>
+        <source>Open-AutoGLM</source>
+        <translation>Open-AutoGLM</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Open-AutoGLM</source>
+        <translation>Open-AutoGLM</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Chat</source>
+        <translation>对话(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Models</source>
+        <translation>模型(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Export conversation</source>
+        <translation>导出对话(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;New chat</source>
+        <translation>新建对话(&amp;N)</translation>
+    </message>
+    <message>
+        <source>As &amp;Markdown…</source>
+        <translation>Markdown 格式(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>As &amp;JSON…</source>
+        <translation>JSON 格式(&amp;J)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Search conversations</source>
+        <translation>搜索对话(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Write a message</source>
+        <translation>输入消息(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Se&amp;ttings…</source>
+        <translation>设置(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>S&amp;top the reply</source>
+        <translation>停止回复(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Regenerate the reply</source>
+        <translation>重新生成回复(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Model manager…</source>
+        <translation>模型管理器(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>Re&amp;load the model</source>
+        <translation>重新加载模型(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Open the &amp;log folder</source>
+        <translation>打开日志文件夹(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;About Open-AutoGLM</source>
+        <translation>关于 Open-AutoGLM(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Conversations and chat</source>
+        <translation>对话列表与聊天</translation>
+    </message>
+    <message>
+        <source>the default model</source>
+        <translation>默认模型</translation>
+    </message>
+    <message>
+        <source>About Open-AutoGLM</source>
+        <translation>关于 Open-AutoGLM</translation>
+    </message>
+    <message>
+        <source>Open-AutoGLM %1
+
+A desktop assistant that runs a language model entirely on this computer. Only signed models are loaded; nothing leaves the machine.</source>
+        <translation>Open-AutoGLM %1
+
+完全在本机运行语言模型的桌面助手。只加载已签名的模型；任何数据都不会离开本机。</translation>
+    </message>
+    <message>
+        <source>A reply is being written</source>
+        <translation>正在生成回复</translation>
+    </message>
+    <message>
+        <source>Stop the reply and quit? What was written so far is kept.</source>
+        <translation>停止回复并退出？已生成的内容会被保留。</translation>
+    </message>
+    <message>
+        <source>Stop and quit</source>
+        <translation>停止并退出</translation>
+    </message>
+    <message>
+        <source>Keep writing</source>
+        <translation>继续生成</translation>
+    </message>
+</context>
+<context>
+    <name>MessageWidget</name>
+    <message>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>助手</translation>
+    </message>
+    <message>
+        <source>version %1 of %2</source>
+        <translation>第 %1 版，共 %2 版</translation>
+    </message>
+    <message>
+        <source>writing…</source>
+        <translation>正在生成…</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>%1 tokens/s</source>
+        <translation>%1 词元/秒</translation>
+    </message>
+    <message>
+        <source>Copy this message</source>
+        <translation>复制这条消息</translation>
+    </message>
+    <message>
+        <source>Copy message</source>
+        <translation>复制消息</translation>
+    </message>
+    <message>
+        <source>Write this reply again</source>
+        <translation>重新生成这条回复</translation>
+    </message>
+    <message>
+        <source>Regenerate reply</source>
+        <translation>重新生成回复</translation>
+    </message>
+    <message>
+        <source>Edit this message and send it again</source>
+        <translation>编辑这条消息并重新发送</translation>
+    </message>
+    <message>
+        <source>Edit and resend</source>
+        <translation>编辑并重新发送</translation>
+    </message>
+    <message>
+        <source>Message text</source>
+        <translation>消息内容</translation>
+    </message>
+    <message>
+        <source>Edited message</source>
+        <translation>编辑中的消息</translation>
+    </message>
+    <message>
+        <source>Send edited</source>
+        <translation>发送修改</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>ModelManagerDialog</name>
+    <message>
+        <source> (default)</source>
+        <translation>（默认）</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>已验证</translation>
+    </message>
+    <message>
+        <source>Unsigned</source>
+        <translation>未签名</translation>
+    </message>
+    <message>
+        <source>Refused: tampered</source>
+        <translation>已拒绝：文件被篡改</translation>
+    </message>
+    <message>
+        <source>Refused: untrusted signer</source>
+        <translation>已拒绝：签名者不受信任</translation>
+    </message>
+    <message>
+        <source>Broken file</source>
+        <translation>文件已损坏</translation>
+    </message>
+    <message>
+        <source>Not verified yet</source>
+        <translation>尚未验证</translation>
+    </message>
+    <message>
+        <source>Verifying…</source>
+        <translation>正在验证…</translation>
+    </message>
+    <message>
+        <source>Options for %1</source>
+        <translation>%1 的选项</translation>
+    </message>
+    <message>
+        <source>Import a GGUF model</source>
+        <translation>导入 GGUF 模型</translation>
+    </message>
+    <message>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+    <message>
+        <source>Import model</source>
+        <translation>导入模型</translation>
+    </message>
+    <message>
+        <source>Copy the model into your models folder, or use it where it is? Its manifest (if beside it) comes along.</source>
+        <translation>将模型复制到你的模型文件夹，还是在原位置使用？旁边的清单文件（如有）会一并导入。</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Use in place</source>
+        <translation>在原位置使用</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Importing %1…</source>
+        <translation>正在导入 %1…</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>架构</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Est. memory</source>
+        <translation>预计内存</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>签名</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Cancel verification</source>
+        <translation>取消验证</translation>
+    </message>
+    <message>
+        <source>Verification progress</source>
+        <translation>验证进度</translation>
+    </message>
+    <message>
+        <source>GPU layers (-1 = automatic)</source>
+        <translation>GPU 层数（-1 = 自动）</translation>
+    </message>
+    <message>
+        <source>Context length (tokens)</source>
+        <translation>上下文长度（词元）</translation>
+    </message>
+    <message>
+        <source>GPU layers</source>
+        <translation>GPU 层数</translation>
+    </message>
+    <message>
+        <source>Context length</source>
+        <translation>上下文长度</translation>
+    </message>
+    <message>
+        <source>Save options</source>
+        <translation>保存选项</translation>
+    </message>
+    <message>
+        <source>Options for the selected model</source>
+        <translation>所选模型的选项</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>导入…</translation>
+    </message>
+    <message>
+        <source>Import a model</source>
+        <translation>导入模型</translation>
+    </message>
+    <message>
+        <source>Verify</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <source>Verify signatures</source>
+        <translation>验证签名</translation>
+    </message>
+    <message>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Summarise the oldest turns</source>
+        <translation>总结最早的对话轮次</translation>
+    </message>
+    <message>
+        <source>Drop the oldest turns</source>
+        <translation>丢弃最早的对话轮次</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>数据文件夹</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Open the data folder</source>
+        <translation>打开数据文件夹</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <source>Verifying %1… %2%</source>
+        <translation>正在验证 %1… %2%</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>正在加载 %1…</translation>
+    </message>
+    <message>
+        <source>Model: %1</source>
+        <translation>模型：%1</translation>
+    </message>
+    <message>
+        <source>No model loaded (see the error)</source>
+        <translation>未加载模型（请查看错误信息）</translation>
+    </message>
+    <message>
+        <source>No model loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>Model status</source>
+        <translation>模型状态</translation>
+    </message>
+    <message>
+        <source>GPU layers %1/%2</source>
+        <translation>GPU 层数 %1/%2</translation>
+    </message>
+    <message>
+        <source>Context %1 / %2</source>
+        <translation>上下文 %1 / %2</translation>
+    </message>
+    <message>
+        <source>%1 tok/s · first token %2 ms</source>
+        <translation>%1 词元/秒 · 首词元 %2 毫秒</translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation>后端</translation>
+    </message>
+    <message>
+        <source>Context used</source>
+        <translation>已用上下文</translation>
+    </message>
+    <message>
+        <source>Speed of the last reply</source>
+        <translation>上一条回复的速度</translation>
+    </message>
+    <message>
+        <source>Model loading progress</source>
+        <translation>模型加载进度</translation>
+    </message>
+</context>
+</TS>
