@@ -74,56 +74,102 @@ def _params(args: argparse.Namespace, ctx: Any) -> Any:
     )
 
 
-def _stream_to_stdout(gen: Any) -> None:
+def _stream_to_stdout(gen: Any, cancel: threading.Event | None = None, *, show: bool = True) -> bool:
+    """Print a reply as it streams; True when Ctrl-C stopped it. A stopped reply is read
+    to its end (the engine stops within a token) so that it is saved as interrupted."""
     out = sys.stdout
-    for piece in gen:
-        out.write(piece)
-        out.flush()
+    stopped = False
+    while True:
+        try:
+            for piece in gen:
+                if show:
+                    out.write(piece)
+                    out.flush()
+            return stopped
+        except KeyboardInterrupt:
+            if cancel is None or stopped:
+                raise
+            cancel.set()
+            stopped = True
+
+
+def _saved_note(conversation_id: str | None) -> None:
+    if conversation_id and sys.stderr.isatty():
+        short = conversation_id[:8]
+        sys.stderr.write(f"saved as conversation {short} (autoglm chat --continue {short})\n")
 
 
 # -- commands ---------------------------------------------------------------------------------
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from app.services.chat import ask
+    from app.services.conversations import open_conversations
 
     ctx = _ctx(args)
-    model = _load(args, ctx)
     prompt = " ".join(args.prompt) if args.prompt else sys.stdin.read()
     if not prompt.strip():
         raise AppError("nothing to ask: give a prompt or pipe text on standard input")
-    system = args.system if args.system is not None else ctx.settings.get("system_prompt")
+    convs = None if args.no_history else open_conversations(ctx)
+    model = _load(args, ctx)
     cancel = threading.Event()
-    gen = ask(model, prompt, _params(args, ctx), system=system or None, cancel=cancel)
+    conversation_id = None
     try:
-        if args.json:
-            text = gen.read_all()
-            _emit_json({"model": model.name, "text": text, "stats": gen.stats.as_dict()})
+        if convs is None:
+            system = args.system if args.system is not None else ctx.settings.get("system_prompt")
+            reply: Any = ask(model, prompt, _params(args, ctx), system=system or None, cancel=cancel)
         else:
-            _stream_to_stdout(gen)
+            convs.model = model
+            conversation_id = convs.create(system_prompt=args.system).id
+            reply = convs.send(conversation_id, prompt, params=_params(args, ctx), cancel=cancel)
+        stopped = _stream_to_stdout(reply, cancel, show=not args.json)
+        if args.json:
+            out = {"model": model.name, "text": reply.text, "stats": reply.stats.as_dict()}
+            if conversation_id:
+                out.update(conversation_id=conversation_id, message_id=reply.message_id,
+                           status=reply.status)
+            _emit_json(out)
+        else:
             sys.stdout.write("\n")
-    except KeyboardInterrupt:
-        cancel.set()
-        sys.stdout.write("\n")
-        sys.stderr.write("stopped\n")
-        return 130
+        _saved_note(conversation_id)
+        if stopped:
+            sys.stderr.write("stopped\n")
+            return 130
     finally:
         model.close()
+        if convs is not None:
+            convs.close()
     return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from app.services.chat import ChatSession
+    from app.services.conversations import open_conversations
 
     ctx = _ctx(args)
-    model = _load(args, ctx)
+    if args.continue_id and args.no_history:
+        raise AppError("--continue needs the history: leave out --no-history")
+    convs = None if args.no_history else open_conversations(ctx)
+    try:
+        # A wrong id fails before the model loads.
+        resumed = convs.get(args.continue_id) if convs and args.continue_id else None
+        model = _load(args, ctx)
+    except BaseException:
+        if convs is not None:
+            convs.close()
+        raise
+    params = _params(args, ctx)
     system = args.system if args.system is not None else ctx.settings.get("system_prompt")
-    session = ChatSession(model, _params(args, ctx), system=system or None)
+    session = ChatSession(model, params, system=system or None)
+    conversation_id = resumed.id if resumed else None
     interactive = sys.stdin.isatty()
     if interactive:
         sys.stderr.write(
             f"Open-AutoGLM {__version__} — {model.name} ({model.plan.backend.name}). "
             "Ctrl-C stops a reply, Ctrl-D or /quit leaves.\n"
         )
+        if resumed:
+            sys.stderr.write(f"Continuing “{resumed.title or 'untitled'}” "
+                             f"({len(resumed.messages)} messages).\n")
     try:
         while True:
             try:
@@ -139,20 +185,101 @@ def cmd_chat(args: argparse.Namespace) -> int:
             if text in {"/quit", "/exit"}:
                 break
             cancel = threading.Event()
-            gen = session.send(text, cancel)
             try:
-                _stream_to_stdout(gen)
-            except KeyboardInterrupt:
-                cancel.set()
+                if convs is None:
+                    reply: Any = session.send(text, cancel)
+                else:
+                    convs.model = model
+                    if conversation_id is None:
+                        conversation_id = convs.create(system_prompt=args.system).id
+                    reply = convs.send(conversation_id, text, params=params, cancel=cancel)
+            except AppError as exc:
+                if not interactive:
+                    raise
+                sys.stderr.write(f"autoglm: error: {exc}\n")
+                continue
+            if _stream_to_stdout(reply, cancel):
                 sys.stderr.write("\n[stopped]")
-            session.commit(gen)
+            if convs is None:
+                session.commit(reply)
             sys.stdout.write("\n")
             sys.stdout.flush()
             if args.json:
-                _emit_json({"stats": gen.stats.as_dict()})
+                out: dict[str, Any] = {"stats": reply.stats.as_dict()}
+                if conversation_id:
+                    out.update(conversation_id=conversation_id, message_id=reply.message_id)
+                _emit_json(out)
     finally:
         model.close()
+        if convs is not None:
+            convs.close()
+        _saved_note(conversation_id)
     return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from app.services.conversations import open_conversations
+
+    action = args.history_cmd or "list"
+    with open_conversations(_ctx(args)) as convs:
+        if action in ("list", "search"):
+            query = " ".join(args.text) if action == "search" else None
+            if action == "search" and not (query or "").strip():
+                raise AppError("search for what? give one or more words")
+            found = convs.list(query=query, limit=args.limit, offset=args.offset)
+            if args.json:
+                _emit_json([{"id": c.id, "title": c.title, "updated_at": c.updated_at.isoformat(),
+                             "snippet": c.snippet} for c in found])
+            elif not found:
+                print(f"No conversation matches {query!r}." if query else "No conversations yet.")
+            for c in [] if args.json else found:
+                print(f"{c.id[:8]}  {_local_time(c.updated_at)}  {c.title or '(untitled)'}")
+                if c.snippet:
+                    print(f"          {c.snippet}")
+        elif action == "show":
+            view = convs.get(args.id)
+            if args.json:
+                _emit_json(json.loads(convs.export(view.id, "json")))
+            else:
+                _print_conversation(view)
+        elif action == "export":
+            fmt = args.format or ("json" if args.json else "markdown")
+            text = convs.export(args.id, fmt)
+            if args.output:
+                Path(args.output).write_text(text, encoding="utf-8")
+                print(f"exported to {args.output}")
+            else:
+                sys.stdout.write(text)
+        elif action == "rename":
+            convs.rename(args.id, " ".join(args.title))
+        elif action == "delete":
+            view = convs.get(args.id)
+            convs.delete(view.id)
+            if args.json:
+                _emit_json({"deleted": view.id, "title": view.title})
+            else:
+                print(f"deleted {view.id[:8]}  {view.title or '(untitled)'}")
+    return 0
+
+
+def _local_time(moment: Any) -> str:
+    return str(moment.astimezone().strftime("%Y-%m-%d %H:%M"))
+
+
+def _print_conversation(view: Any) -> None:
+    print(f"{view.title or '(untitled)'}  [{view.id}]")
+    print(f"last active {_local_time(view.updated_at)}" + (f", model {view.model}" if view.model else ""))
+    if view.system_prompt:
+        print(f"System: {view.system_prompt}")
+    if view.summary:
+        print("Summary of the earlier turns (written by the model):")
+        print("  " + view.summary.replace("\n", "\n  "))
+    for m in view.messages:
+        notes = [f"version {m.sibling_index + 1} of {m.n_siblings}"] if m.n_siblings > 1 else []
+        notes += [m.status] if m.status != "complete" else []
+        label = {"user": "You", "assistant": "Assistant"}.get(m.role, m.role)
+        print(f"\n{label}" + (f" ({', '.join(notes)})" if notes else "") + ":")
+        print(m.content)
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -255,6 +382,15 @@ def cmd_keys(args: argparse.Namespace) -> int:
     raise AppError("choose a keys command: generate, list, trust or untrust")
 
 
+def cmd_gui(args: argparse.Namespace) -> int:
+    from app.gui import main as gui_main
+
+    argv = ["--data-dir", args.data_dir] if args.data_dir else []
+    if args.debug:
+        argv.append("--debug")
+    return gui_main(argv)
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from app.services.doctor import diagnose
 
@@ -283,6 +419,107 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    if args.serve_cmd == "keys":
+        return _serve_keys(args)
+    from app.api.server import serve
+    from app.api.state import ServeOptions
+
+    options = ServeOptions(
+        host=args.host, port=args.port, model=args.model, slots=args.slots, n_ctx=args.ctx,
+        threads=args.threads, gpu_layers=args.gpu_layers, allow_unsigned=args.allow_unsigned,
+        queue_depth=args.queue_depth, rate_limit=args.rate_limit, max_body_bytes=args.max_body,
+        max_tokens=args.max_tokens_limit, cors_origins=tuple(args.cors_origin or ()),
+        drain_s=args.drain_timeout, require_key=args.require_key, kv_unified=args.kv_unified,
+        n_batch=args.batch_size,
+    )
+    return serve(_ctx(args), options)
+
+
+def _serve_keys(args: argparse.Namespace) -> int:
+    from app.security.api_keys import ApiKeyStore
+
+    store = ApiKeyStore(_ctx(args).paths.data)
+    if args.serve_keys_cmd == "create":
+        key, secret = store.create(args.name, args.rate_limit)
+        if args.json:
+            _emit_json({"key_id": key.key_id, "name": key.name, "key": secret})
+        else:
+            sys.stderr.write(f"API key {key.key_id} ({key.name}); it is shown only this once:\n")
+            print(secret)
+        return 0
+    if args.serve_keys_cmd == "list":
+        keys = store.list()
+        if args.json:
+            _emit_json([{"key_id": k.key_id, "name": k.name, "created_at": k.created_at,
+                         "revoked_at": k.revoked_at, "rate_limit": k.rate_limit} for k in keys])
+        elif not keys:
+            print("No API keys. `autoglm serve keys create NAME` makes one.")
+        for k in [] if args.json else keys:
+            state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
+            limit = f"{k.rate_limit}/min" if k.rate_limit else "default limit"
+            print(f"{k.key_id}  {k.hint:<18} {k.name:<20} {state:<28} {limit}  created {k.created_at}")
+        return 0
+    if args.serve_keys_cmd == "revoke":
+        key = store.revoke(args.key)
+        print(f"revoked {key.key_id} ({key.name})")
+        return 0
+    raise AppError("choose a keys command: create, list or revoke")
+
+
+def _byte_size(text: str) -> int:
+    units = {"k": 2**10, "m": 2**20, "g": 2**30}
+    t = text.strip().lower().removesuffix("b").removesuffix("i")
+    try:
+        return int(float(t[:-1]) * units[t[-1]]) if t and t[-1] in units else int(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 4M, 512K)") from None
+
+
+def _add_serve_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("serve", parents=[common], help="serve the model over an OpenAI-compatible HTTP API",
+                       description="Serve the model over an OpenAI-compatible HTTP API.")
+    p.add_argument("--model", "-m", "--model-path", dest="model",
+                   help="model file or name (default: the configured or default model)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1; any other needs API keys)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    p.add_argument("--slots", "--parallel", "-np", type=int, default=4,
+                   help="requests decoded together in one batch (default 4)")
+    p.add_argument("--ctx", type=int, help="context of each slot in tokens (default: the context_length setting)")
+    p.add_argument("--threads", type=int, help="CPU threads (0: physical cores)")
+    p.add_argument("--gpu-layers", type=int, help="layers to offload (-1: automatic)")
+    p.add_argument("--allow-unsigned", action="store_true",
+                   help="load a model without a trusted signature (refused if policy forbids)")
+    p.add_argument("--queue-depth", type=int, default=64,
+                   help="requests that may wait for a free slot; more get 503 (default 64)")
+    p.add_argument("--rate-limit", type=int, default=600,
+                   help="requests per minute per API key, 0 for none (default 600)")
+    p.add_argument("--max-body", type=_byte_size, default=4 * 2**20,
+                   help="largest request body; larger gets 413 (default 4M)")
+    p.add_argument("--max-tokens-limit", type=int,
+                   help="most tokens a request may ask for (default: a slot's context)")
+    p.add_argument("--cors-origin", action="append",
+                   help="allow browser pages from this origin (repeatable; default: CORS off)")
+    p.add_argument("--drain-timeout", type=float, default=30.0,
+                   help="seconds SIGTERM waits for requests in progress (default 30)")
+    p.add_argument("--require-key", action="store_true",
+                   help="require an API key even on 127.0.0.1 (it is required anyway once a key exists)")
+    p.add_argument("--kv-unified", action="store_true",
+                   help="one KV pool shared by all slots (helps when prompts share a long prefix)")
+    p.add_argument("--batch-size", type=int, default=512, help="most tokens per decode step (default 512)")
+    ssub = p.add_subparsers(dest="serve_cmd", metavar="keys")
+    k = ssub.add_parser("keys", parents=[common], help="manage the API keys of the server")
+    ksub = k.add_subparsers(dest="serve_keys_cmd", metavar="ACTION")
+    q = ksub.add_parser("create", parents=[common], help="make a key; it is shown once")
+    q.add_argument("name")
+    q.add_argument("--rate-limit", type=int, help="requests per minute for this key")
+    ksub.add_parser("list", parents=[common], help="list keys (never the keys themselves)")
+    q = ksub.add_parser("revoke", parents=[common], help="revoke a key by id or name")
+    q.add_argument("key")
+    p.set_defaults(func=cmd_serve, serve_cmd=None, serve_keys_cmd=None)
+
+
 # -- parser -----------------------------------------------------------------------------------
 
 def _add_model_opts(p: argparse.ArgumentParser) -> None:
@@ -306,6 +543,11 @@ def _add_sampling_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stop", action="append", help="stop string (repeatable)")
 
 
+def _add_history_opt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-history", action="store_true",
+                   help="do not save this conversation (it is saved by default)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS,
@@ -326,12 +568,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("prompt", nargs="*", help="the question (or standard input)")
     _add_model_opts(p)
     _add_sampling_opts(p)
+    _add_history_opt(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", parents=[common], help="talk with the model interactively")
     _add_model_opts(p)
     _add_sampling_opts(p)
+    _add_history_opt(p)
+    p.add_argument("--continue", dest="continue_id", metavar="ID",
+                   help="continue a saved conversation (an id or its first characters)")
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("history", parents=[common], help="list, show, search, export and delete "
+                       "saved conversations")
+    hsub = p.add_subparsers(dest="history_cmd", metavar="ACTION")
+    for name, text in (("list", "saved conversations, most recent first"),
+                       ("search", "conversations whose title or messages hold every word")):
+        q = hsub.add_parser(name, parents=[common], help=text)
+        if name == "search":
+            q.add_argument("text", nargs="+")
+        q.add_argument("--limit", type=int, default=50)
+        q.add_argument("--offset", type=int, default=0)
+    q = hsub.add_parser("show", parents=[common], help="print a conversation")
+    q.add_argument("id", help="conversation id (its first characters are enough)")
+    q = hsub.add_parser("export", parents=[common], help="write a conversation as Markdown or JSON")
+    q.add_argument("id")
+    q.add_argument("--format", choices=("markdown", "json"))
+    q.add_argument("--output", "-o", help="file to write (default: standard output)")
+    q = hsub.add_parser("rename", parents=[common], help="give a conversation a new title")
+    q.add_argument("id")
+    q.add_argument("title", nargs="+")
+    q = hsub.add_parser("delete", parents=[common], help="delete a conversation")
+    q.add_argument("id")
+    p.set_defaults(func=cmd_history, history_cmd=None, limit=50, offset=0)
 
     p = sub.add_parser("models", parents=[common], help="list, verify, sign and import models")
     msub = p.add_subparsers(dest="models_cmd", metavar="ACTION")
@@ -358,9 +627,14 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("key_id")
     p.set_defaults(func=cmd_keys, keys_cmd=None)
 
+    p = sub.add_parser("gui", parents=[common], help="open the desktop app")
+    p.set_defaults(func=cmd_gui)
+
     p = sub.add_parser("doctor", parents=[common], help="show the build, hardware and choices made")
     p.add_argument("--model", "-m")
     p.set_defaults(func=cmd_doctor)
+
+    _add_serve_parser(sub, common)
     return parser
 
 

@@ -130,3 +130,15 @@ class KeyringUnavailable(AppError):
     exit_code = 41
     http_status = 503
     code = "keyring_unavailable"
+
+
+class ServerBusy(AppError):
+    """Every engine slot is busy and the wait queue is full (or the server is stopping)."""
+
+    exit_code = 50
+    http_status = 503
+    code = "server_busy"
+
+    def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -148,3 +148,75 @@ def test_doctor_says_what_it_found_and_chose() -> None:
         assert plan["n_gpu_layers"] == plan["layers_total"]
     text = autoglm("doctor")
     assert "GPU layers:" in text.stdout and "backend:" in text.stdout
+
+
+# -- conversations and history ------------------------------------------------------------------
+
+def test_ask_is_saved_and_history_lists_shows_searches_exports_and_deletes_it(
+        tmp_path: Path) -> None:
+    asked = autoglm("ask", "--json", "--seed", "3", "--max-tokens", "12", "Name a primary colour.")
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    conversation_id = answer["conversation_id"]
+    assert answer["status"] == "complete"
+
+    listed = autoglm("history", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (saved,) = json.loads(listed.stdout)
+    assert saved["id"] == conversation_id and saved["title"]
+    plain = autoglm("history", "list")
+    assert plain.stdout.startswith(conversation_id[:8])
+
+    shown = autoglm("history", "show", conversation_id[:8])
+    assert shown.returncode == 0, shown.stderr
+    assert "You:\nName a primary colour." in shown.stdout
+    assert answer["text"].strip() in shown.stdout
+
+    found = autoglm("history", "search", "primary", "--json")
+    assert [c["id"] for c in json.loads(found.stdout)] == [conversation_id]
+    assert "primary colour" in json.loads(found.stdout)[0]["snippet"]
+    assert "No conversation matches" in autoglm("history", "search", "zebra").stdout
+
+    out = tmp_path / "export.json"
+    exported = autoglm("history", "export", conversation_id[:8], "--format", "json",
+                       "--output", str(out))
+    assert exported.returncode == 0, exported.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
+    assert data["messages"][1]["content"] == answer["text"]
+    markdown = autoglm("history", "export", conversation_id)
+    assert "## You" in markdown.stdout and "Name a primary colour." in markdown.stdout
+
+    deleted = autoglm("history", "delete", conversation_id[:8])
+    assert deleted.returncode == 0, deleted.stderr
+    assert json.loads(autoglm("history", "list", "--json").stdout) == []
+    missing = autoglm("history", "show", conversation_id[:8])
+    assert missing.returncode != 0 and "No conversation" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+def test_no_history_saves_nothing() -> None:
+    out = autoglm("ask", "--no-history", "--seed", "1", "--max-tokens", "4", "hi")
+    assert out.returncode == 0, out.stderr
+    chat = autoglm("chat", "--no-history", "--max-tokens", "4", stdin="hello\n")
+    assert chat.returncode == 0, chat.stderr
+    assert json.loads(autoglm("history", "list", "--json").stdout) == []
+
+
+def test_chat_is_saved_and_continue_picks_it_up() -> None:
+    first = autoglm("chat", "--seed", "5", "--max-tokens", "8",
+                    stdin="My project is called Falcon.\n")
+    assert first.returncode == 0, first.stderr
+    (saved,) = json.loads(autoglm("history", "list", "--json").stdout)
+    conversation_id = saved["id"]
+
+    more = autoglm("chat", "--continue", conversation_id[:8], "--seed", "5", "--max-tokens", "8",
+                   stdin="What is my project called?\n")
+    assert more.returncode == 0, more.stderr
+    saved = json.loads(autoglm("history", "show", conversation_id, "--json").stdout)
+    assert [m["content"] for m in saved["messages"] if m["role"] == "user"] == [
+        "My project is called Falcon.", "What is my project called?"]
+    assert len(saved["messages"]) == 4
+
+    wrong = autoglm("chat", "--continue", "ffffffff", stdin="hi\n")
+    assert wrong.returncode != 0 and "No conversation with id 'ffffffff'" in wrong.stderr

@@ -22,6 +22,8 @@ class SamplingParams:
     min_p: float = 0.05
     repeat_penalty: float = 1.1
     repeat_last_n: int = 64
+    frequency_penalty: float = 0.0  # OpenAI's, over the same last-n window
+    presence_penalty: float = 0.0
     seed: int = -1
     max_tokens: int = 512
     stop: tuple[str, ...] = ()

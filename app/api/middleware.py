@@ -1,0 +1,104 @@
+"""Plain ASGI middleware around every request: the request body size limit (413)
+and the per-request metrics. Plain ASGI rather than Starlette's
+BaseHTTPMiddleware, which would buffer streams and hide client disconnects."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from app.api.errors import error_type
+from app.api.metrics import Metrics
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+
+
+async def _send_error(send: Any, status: int, message: str, code: str) -> None:
+    body = json.dumps({"error": {"message": message, "type": error_type(status), "param": None,
+                                 "code": code}}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Answers 413 for a body over ``max_bytes``, before the app reads it."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        length = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    length = int(value)
+                except ValueError:
+                    length = None
+                break
+        too_big = (f"The request body is larger than this server accepts ({self.max_bytes} bytes; "
+                   "see `autoglm serve --max-body`).")
+        if length is not None:
+            if length > self.max_bytes:
+                await _send_error(send, 413, too_big, "request_too_large")
+                return
+            await self.app(scope, receive, send)
+            return
+        # No length given (chunked): read it here, up to the limit, then hand it on.
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await _send_error(send, 413, too_big, "request_too_large")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()  # type: ignore[no-any-return]
+
+        await self.app(scope, replay, send)
+
+
+class RequestMetrics:
+    """Counts every answer by endpoint and status, and times it to its last byte."""
+
+    def __init__(self, app: Any, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            self.metrics.observe_request(scope["path"], status, time.perf_counter() - t0)

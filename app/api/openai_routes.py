@@ -1,0 +1,395 @@
+"""The OpenAI-compatible endpoints: models, chat completions, completions and
+embeddings, streamed over server-sent events or answered whole.
+
+Generation runs on the engine's scheduler thread; a handler only waits. The
+engine wakes a request's handler at most once per decode step, and each wake
+sends everything produced since the last one, so the event loop does a few
+microseconds of work per token however many clients are streaming.
+"""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import base64
+import json
+import secrets
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from starlette.responses import Response, StreamingResponse
+
+from app.api.errors import ApiError, app_error_response
+from app.api.schemas import (
+    ChatCompletionRequest,
+    ChatMessageIn,
+    CompletionRequest,
+    EmbeddingRequest,
+)
+from app.api.state import ApiState
+from app.engine.batch import BatchRequest
+from app.engine.types import ChatMessage, SamplingParams
+from app.errors import AppError
+from app.services import serving
+from app.services.serving import InvalidRequest
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+FINISH = {"stop": "stop", "length": "length"}
+
+
+def _state(request: Request) -> ApiState:
+    return request.app.state.api  # type: ignore[no-any-return]
+
+
+def authorize(request: Request, authorization: str | None = Header(None)) -> None:
+    _state(request).gate.check(authorization)
+
+
+router = APIRouter(prefix="/v1", dependencies=[Depends(authorize)])
+
+
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status_code=status,
+                    media_type="application/json")
+
+
+# -- models ---------------------------------------------------------------------------------
+
+def _model_card(state: ApiState) -> dict[str, Any]:
+    return {"id": state.model_id, "object": "model", "created": int(state.started_at),
+            "owned_by": "open-autoglm"}
+
+
+@router.get("/models")
+async def list_models(request: Request) -> Response:
+    """The model this server serves."""
+    return _json({"object": "list", "data": [_model_card(_state(request))]})
+
+
+@router.get("/models/{model_id:path}")
+async def get_model(model_id: str, request: Request) -> Response:
+    state = _state(request)
+    if model_id != state.model_id:
+        raise ApiError(404, f"The model '{model_id}' does not exist; this server serves "
+                       f"'{state.model_id}'.", "model_not_found", param="model")
+    return _json(_model_card(state))
+
+
+# -- waking the event loop from the engine's thread -----------------------------------------
+
+class _Waiter:
+    """Called from the engine's thread; sets an asyncio event, at most one wake queued."""
+
+    __slots__ = ("loop", "event", "pending")
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.event = asyncio.Event()
+        self.pending = False
+
+    def __call__(self) -> None:
+        if not self.pending:
+            self.pending = True
+            self.loop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:
+        self.pending = False
+        self.event.set()
+
+    async def wait(self) -> None:
+        await self.event.wait()
+        self.event.clear()
+
+
+async def _disconnected(receive: Callable[[], Any]) -> None:
+    """Returns when the client goes away (the body has been read by then)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+# -- shared parts of chat and completions ---------------------------------------------------
+
+def _params(state: ApiState, body: ChatCompletionRequest | CompletionRequest,
+            max_tokens: int | None, grammar: str | None) -> SamplingParams:
+    limit = state.max_tokens_limit
+    if max_tokens is not None and max_tokens > limit:
+        raise InvalidRequest(f"max_tokens is too large: {max_tokens}. This server allows at most "
+                             f"{limit} tokens per reply.", "max_tokens")
+    if body.logprobs:
+        raise InvalidRequest("logprobs are not supported by this server", "logprobs")
+    default_max = min(int(state.ctx.settings.get("max_tokens")), limit)
+    stop = [body.stop] if isinstance(body.stop, str) else body.stop
+    if stop is not None and len(stop) > 4:
+        raise InvalidRequest("at most 4 stop sequences", "stop")
+    return serving.sampling_for_request(
+        state.ctx, temperature=body.temperature, top_p=body.top_p, top_k=body.top_k,
+        min_p=body.min_p, repeat_penalty=body.repeat_penalty, seed=body.seed,
+        max_tokens=max_tokens if max_tokens is not None else default_max, stop=stop,
+        frequency_penalty=body.frequency_penalty, presence_penalty=body.presence_penalty,
+        grammar=grammar,
+    )
+
+
+def _seeded(params: SamplingParams, i: int) -> SamplingParams:
+    from dataclasses import replace
+
+    return params if i == 0 or params.seed < 0 else replace(params, seed=params.seed + i)
+
+
+def _submit_all(make: Callable[[int], BatchRequest], n: int) -> list[BatchRequest]:
+    reqs: list[BatchRequest] = []
+    try:
+        for i in range(n):
+            reqs.append(make(i))
+    except BaseException:
+        for r in reqs:
+            r.cancel()
+        raise
+    return reqs
+
+
+def _usage(reqs: list[BatchRequest]) -> dict[str, int]:
+    prompt = sum(r.stats.prompt_tokens for r in reqs[:1])  # the n choices share one prompt
+    completion = sum(r.stats.generated_tokens for r in reqs)
+    return {"prompt_tokens": prompt, "completion_tokens": completion,
+            "total_tokens": prompt + completion}
+
+
+def _record(state: ApiState, reqs: list[BatchRequest]) -> None:
+    for r in reqs:
+        state.metrics.observe_generation(r.stats.prompt_tokens, r.stats.generated_tokens,
+                                         r.stats.time_to_first_token_s,
+                                         r.stats.finish_reason == "cancelled")
+
+
+async def _gather(request: Request, reqs: list[BatchRequest], waiter: _Waiter) -> bool:
+    """Wait for every request to finish; False (and all cancelled) if the client left first."""
+    gone = asyncio.ensure_future(_disconnected(request.receive))
+    try:
+        while not all(r.done for r in reqs):
+            woke = asyncio.ensure_future(waiter.wait())
+            await asyncio.wait({woke, gone}, return_when=asyncio.FIRST_COMPLETED)
+            if gone.done():
+                woke.cancel()
+                return False
+        return True
+    finally:
+        gone.cancel()
+        for r in reqs:
+            if not r.done:
+                r.cancel()
+
+
+def _error_event(err: AppError) -> str:
+    return "data: " + json.dumps({"error": {"message": err.message, "type": "server_error",
+                                            "param": None, "code": err.code}}) + "\n\n"
+
+
+async def _stream(state: ApiState, reqs: list[BatchRequest], waiter: _Waiter, start: str,
+                  piece: Callable[[int, str], str], finish: Callable[[int, str], str],
+                  usage: Callable[[], str] | None) -> AsyncIterator[str]:
+    """Server-sent events: what each step produced, one write per wake-up."""
+    try:
+        if start:
+            yield start
+        live = list(range(len(reqs)))
+        while live:
+            await waiter.wait()
+            out = []
+            for i in list(live):
+                r = reqs[i]
+                done = r.done  # read before take(): all text of a finished request is in
+                text = r.take()
+                if text:
+                    out.append(piece(i, text))
+                if done:
+                    live.remove(i)
+                    out.append(_error_event(r.error) if r.error else finish(i, r.finish_reason))
+            if out:
+                yield "".join(out)
+        if usage is not None:
+            yield usage()
+        yield "data: [DONE]\n\n"
+    finally:
+        for r in reqs:
+            if not r.done:
+                r.cancel()  # the client went away: free the slot at the next step
+        _record(state, reqs)
+
+
+# -- chat completions -----------------------------------------------------------------------
+
+def _messages(items: list[ChatMessageIn]) -> list[ChatMessage]:
+    out = []
+    for i, m in enumerate(items):
+        if m.role == "tool":
+            raise InvalidRequest("tool messages are not supported by this server", f"messages.{i}")
+        content = m.content
+        if isinstance(content, list):
+            parts = []
+            for part in content:
+                if part.type != "text" or part.text is None:
+                    raise InvalidRequest(f"only text content is supported, not {part.type!r}",
+                                         f"messages.{i}.content")
+                parts.append(part.text)
+            content = "".join(parts)
+        role = "system" if m.role == "developer" else m.role
+        out.append(ChatMessage(role, content or ""))  # type: ignore[arg-type]
+    return out
+
+
+@router.post("/chat/completions")
+async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
+    """A chat reply, streamed as chat.completion.chunk events or whole."""
+    state = _state(request)
+    model = state.require_model()
+    if body.tools:
+        raise InvalidRequest("tools are not supported by this server", "tools")
+    messages = _messages(body.messages)
+    grammar = serving.grammar_for_response_format(body.response_format)
+    params = _params(state, body, body.max_completion_tokens or body.max_tokens, grammar)
+    waiter = _Waiter()
+    reqs = _submit_all(lambda i: serving.chat(model, messages, _seeded(params, i), stream=body.stream,
+                                              ignore_eos=body.ignore_eos, on_output=waiter), body.n)
+    rid, created, name = f"chatcmpl-{secrets.token_hex(12)}", int(time.time()), state.model_id
+    if body.stream:
+        head = (f'data: {{"id":"{rid}","object":"chat.completion.chunk","created":{created},'
+                f'"model":{json.dumps(name)},"system_fingerprint":null,"choices":[')
+
+        def piece(i: int, text: str) -> str:
+            return (f'{head}{{"index":{i},"delta":{{"content":{json.dumps(text, ensure_ascii=False)}}},'
+                    '"logprobs":null,"finish_reason":null}]}\n\n')
+
+        def finish(i: int, reason: str) -> str:
+            return (f'{head}{{"index":{i},"delta":{{}},"logprobs":null,'
+                    f'"finish_reason":"{FINISH.get(reason, "stop")}"}}]}}\n\n')
+
+        start = "".join(f'{head}{{"index":{i},"delta":{{"role":"assistant","content":""}},'
+                        '"logprobs":null,"finish_reason":null}]}\n\n' for i in range(len(reqs)))
+        def usage() -> str:
+            return f'{head}],"usage":{json.dumps(_usage(reqs))}}}\n\n'
+
+        with_usage = body.stream_options is not None and body.stream_options.include_usage
+        return StreamingResponse(_stream(state, reqs, waiter, start, piece, finish,
+                                         usage if with_usage else None),
+                                 media_type="text/event-stream", headers=SSE_HEADERS)
+    try:
+        if not await _gather(request, reqs, waiter):
+            return Response(status_code=499)  # nobody is listening any more
+    finally:
+        _record(state, reqs)
+    failed = next((r.error for r in reqs if r.error), None)
+    if failed is not None:
+        return app_error_response(failed)
+    choices = [{"index": i, "message": {"role": "assistant", "content": r.take(), "refusal": None},
+                "logprobs": None, "finish_reason": FINISH.get(r.finish_reason, "stop")}
+               for i, r in enumerate(reqs)]
+    return _json({"id": rid, "object": "chat.completion", "created": created, "model": name,
+                  "system_fingerprint": None, "choices": choices, "usage": _usage(reqs)})
+
+
+# -- completions ----------------------------------------------------------------------------
+
+@router.post("/completions")
+async def completions(body: CompletionRequest, request: Request) -> Response:
+    """A raw text completion of one or several prompts."""
+    state = _state(request)
+    model = state.require_model()
+    raw = body.prompt
+    if isinstance(raw, str):
+        prompts: list[str | list[int]] = [raw]
+    elif raw and all(isinstance(p, int) for p in raw):
+        prompts = [list(raw)]  # type: ignore[arg-type]
+    else:
+        prompts = list(raw)  # type: ignore[arg-type]
+    if not prompts:
+        raise InvalidRequest("the prompt is empty", "prompt")
+    if body.echo and not all(isinstance(p, str) for p in prompts):
+        raise InvalidRequest("echo needs text prompts", "echo")
+    grammar = serving.grammar_for_response_format(body.response_format)
+    params = _params(state, body, body.max_tokens, grammar)
+    n = body.n
+    waiter = _Waiter()
+    reqs = _submit_all(lambda i: serving.complete(model, prompts[i // n], _seeded(params, i % n),
+                                                  stream=body.stream, ignore_eos=body.ignore_eos,
+                                                  on_output=waiter), len(prompts) * n)
+    echo = [str(prompts[i // n]) if body.echo else "" for i in range(len(reqs))]
+    rid, created, name = f"cmpl-{secrets.token_hex(12)}", int(time.time()), state.model_id
+    if body.stream:
+        head = (f'data: {{"id":"{rid}","object":"text_completion","created":{created},'
+                f'"model":{json.dumps(name)},"choices":[')
+
+        def piece(i: int, text: str) -> str:
+            return (f'{head}{{"index":{i},"text":{json.dumps(text, ensure_ascii=False)},'
+                    '"logprobs":null,"finish_reason":null}]}\n\n')
+
+        def finish(i: int, reason: str) -> str:
+            return (f'{head}{{"index":{i},"text":"","logprobs":null,'
+                    f'"finish_reason":"{FINISH.get(reason, "stop")}"}}]}}\n\n')
+
+        start = "".join(piece(i, e) for i, e in enumerate(echo) if e)
+        def usage() -> str:
+            return f'{head}],"usage":{json.dumps(_completion_usage(reqs, n))}}}\n\n'
+
+        with_usage = body.stream_options is not None and body.stream_options.include_usage
+        return StreamingResponse(_stream(state, reqs, waiter, start, piece, finish,
+                                         usage if with_usage else None),
+                                 media_type="text/event-stream", headers=SSE_HEADERS)
+    try:
+        if not await _gather(request, reqs, waiter):
+            return Response(status_code=499)
+    finally:
+        _record(state, reqs)
+    failed = next((r.error for r in reqs if r.error), None)
+    if failed is not None:
+        return app_error_response(failed)
+    choices = [{"index": i, "text": echo[i] + r.take(), "logprobs": None,
+                "finish_reason": FINISH.get(r.finish_reason, "stop")} for i, r in enumerate(reqs)]
+    return _json({"id": rid, "object": "text_completion", "created": created, "model": name,
+                  "choices": choices, "usage": _completion_usage(reqs, n)})
+
+
+def _completion_usage(reqs: list[BatchRequest], n: int) -> dict[str, int]:
+    """Usage over several prompts, each answered ``n`` times."""
+    prompt = sum(r.stats.prompt_tokens for r in reqs[::n])
+    completion = sum(r.stats.generated_tokens for r in reqs)
+    return {"prompt_tokens": prompt, "completion_tokens": completion,
+            "total_tokens": prompt + completion}
+
+
+# -- embeddings -----------------------------------------------------------------------------
+
+@router.post("/embeddings")
+async def embeddings(body: EmbeddingRequest, request: Request) -> Response:
+    """Mean-pooled, unit-length embeddings of one or several texts."""
+    state = _state(request)
+    model = state.require_model()
+    raw = body.input
+    if isinstance(raw, str):
+        texts = [raw]
+    elif raw and all(isinstance(t, str) for t in raw):
+        texts = list(raw)  # type: ignore[arg-type]
+    else:
+        raise InvalidRequest("send the input as text (a string or a list of strings)", "input")
+    if not texts or len(texts) > 2048:
+        raise InvalidRequest("input must hold between 1 and 2048 texts", "input")
+    vectors, n_tokens = await asyncio.to_thread(serving.embed, model, texts)
+    if body.dimensions is not None and vectors and body.dimensions != len(vectors[0]):
+        raise InvalidRequest(f"this model's embeddings have {len(vectors[0])} dimensions",
+                             "dimensions")
+    data = []
+    for i, vec in enumerate(vectors):
+        emb: Any = vec
+        if body.encoding_format == "base64":
+            packed = array.array("f", vec)
+            if sys.byteorder != "little":
+                packed.byteswap()
+            emb = base64.b64encode(packed.tobytes()).decode("ascii")
+        data.append({"object": "embedding", "index": i, "embedding": emb})
+    return _json({"object": "list", "data": data, "model": state.model_id,
+                  "usage": {"prompt_tokens": n_tokens, "total_tokens": n_tokens}})
