@@ -24,10 +24,6 @@ from app.errors import ContextOverflow, EngineError, ModelLoadFailed
 
 log = logging.getLogger(__name__)
 
-# Cut the candidates to top (k + repeat_last_n) before the penalty sampler; exact, and
-# a switch only so that a test can prove the output is the same without it.
-PENALTY_PRECUT = True
-
 
 @dataclass(frozen=True)
 class EngineConfig:
@@ -316,45 +312,9 @@ class LlamaEngine:
         return True
 
     def _sampler(self, params: SamplingParams, prompt: list[int]) -> Any:
-        lib = self._lib
-        sp = lib.llama_sampler_chain_default_params()
-        sp.no_perf = True
-        chain = lib.llama_sampler_chain_init(sp)
-        add = lib.llama_sampler_chain_add
-        if params.grammar:
-            g = lib.llama_sampler_init_grammar(self._vocab, params.grammar.encode("utf-8"), b"root")
-            if not g:
-                lib.llama_sampler_free(chain)
-                raise EngineError("the output grammar is not valid GBNF")
-            add(chain, g)
-        penalize = params.repeat_penalty != 1.0 and params.repeat_last_n != 0
-        if (PENALTY_PRECUT and penalize and params.top_k > 0 and params.temperature > 0
-                and params.repeat_last_n > 0):
-            # The penalty sampler visits every candidate: over a full vocabulary that is
-            # the most expensive step per token. Penalties only lower logits, and at most
-            # repeat_last_n tokens are penalised, so the penalised top-k always lies within
-            # the raw top (k + repeat_last_n): cutting there first gives the same result.
-            add(chain, lib.llama_sampler_init_top_k(params.top_k + params.repeat_last_n))
-        if penalize:
-            add(chain, lib.llama_sampler_init_penalties(
-                self.n_vocab, params.repeat_last_n, params.repeat_penalty, 0.0, 0.0))
-        if params.temperature <= 0:
-            add(chain, lib.llama_sampler_init_greedy())
-        else:
-            if params.top_k > 0:
-                add(chain, lib.llama_sampler_init_top_k(params.top_k))
-            if params.top_p < 1.0:
-                add(chain, lib.llama_sampler_init_top_p(params.top_p, 1))
-            if params.min_p > 0.0:
-                add(chain, lib.llama_sampler_init_min_p(params.min_p, 1))
-            add(chain, lib.llama_sampler_init_temp(params.temperature))
-            seed = params.seed if params.seed >= 0 else 0xFFFFFFFF  # LLAMA_DEFAULT_SEED: random
-            add(chain, lib.llama_sampler_init_dist(seed))
-        # Penalties look at recent tokens; let them see the end of the prompt, as llama-server does.
-        if params.repeat_penalty != 1.0 and not params.grammar:
-            for tok in prompt[-max(0, params.repeat_last_n):]:
-                lib.llama_sampler_accept(chain, tok)
-        return chain
+        from app.engine.sampler import build_sampler
+
+        return build_sampler(self._lib, self._vocab, self.n_vocab, params, prompt)
 
     # -- embeddings ---------------------------------------------------------------------------
 

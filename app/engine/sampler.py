@@ -11,6 +11,10 @@ from app.errors import EngineError
 
 LLAMA_DEFAULT_SEED = 0xFFFFFFFF  # a new random seed each time
 
+# Cut the candidates to top (k + repeat_last_n) before the penalty sampler; exact, and
+# a switch only so that a test can prove the output is the same without it.
+PENALTY_PRECUT = True
+
 
 def build_sampler(lib: Any, vocab: Any, n_vocab: int, params: SamplingParams,
                   prompt: Sequence[int] = ()) -> Any:
@@ -29,7 +33,8 @@ def build_sampler(lib: Any, vocab: Any, n_vocab: int, params: SamplingParams,
     penalize = last_n != 0 and (params.repeat_penalty != 1.0 or params.frequency_penalty != 0.0
                                 or params.presence_penalty != 0.0)
     lowers_only = params.frequency_penalty >= 0.0 and params.presence_penalty >= 0.0
-    if penalize and lowers_only and params.top_k > 0 and params.temperature > 0 and last_n > 0:
+    if (PENALTY_PRECUT and penalize and lowers_only and params.top_k > 0
+            and params.temperature > 0 and last_n > 0):
         # The penalty sampler visits every candidate, the costliest step over a full
         # vocabulary. Penalties only lower logits and touch at most last_n tokens, so the
         # penalised top-k always lies within the raw top (k + last_n): cut there first.

@@ -116,13 +116,13 @@ def test_the_chat_template_comes_from_the_model(engine: LlamaEngine) -> None:
 
 
 def test_the_penalty_precut_changes_no_output(engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.engine.llama as llama_module
+    import app.engine.sampler as sampler_module
 
     msgs = [ChatMessage("user", "Write a short poem about rivers and the sea.")]
     params = SamplingParams(seed=123, temperature=1.0, top_k=40, repeat_penalty=1.3, max_tokens=64)
     engine.reset()
     fast = engine.stream_chat(msgs, params).read_all()
-    monkeypatch.setattr(llama_module, "PENALTY_PRECUT", False)
+    monkeypatch.setattr(sampler_module, "PENALTY_PRECUT", False)
     engine.reset()
     plain = engine.stream_chat(msgs, params).read_all()
     assert fast == plain
