@@ -51,7 +51,7 @@ translations:
 	for ts in resources/i18n/*.ts; do $(BIN)/pyside6-lrelease -silent "$$ts" -qm "$${ts%.ts}.qm"; done
 
 screenshots: $(STAMP_TEST)
-	$(BIN)/python packaging/screenshots.py --out build/screenshots
+	$(BIN)/python packaging/screenshots.py --out build/screenshots --readme docs/screenshot.png
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check app tests bench packaging
@@ -64,6 +64,8 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/prefix.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/startup.py
 
 # Build llama.cpp with CUDA from llama-cpp-python's vendored source (needs nvcc and CMake):
 # the app and bench/'s llama-bench and llama-server all use that one build.
