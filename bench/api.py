@@ -2,13 +2,14 @@
 llama-server, same model, threads, slots and per-slot context, in one run.
 
 Both servers run side by side (an idle server costs nothing); for each
-concurrency the two are measured in interleaved rounds, so the machine's load
+concurrency the two are measured in short interleaved rounds (ABBA order), and
+the ratio is the median of the per-round ratios, so the machine's other load
 hits them alike. A client sends chat completions (fixed length: ignore_eos)
 from N concurrent connections; throughput is generated tokens per second of
 wall time, latency is per request. Prints a table and a final ``RESULT`` line.
 
     python bench/api.py [--model PATH] [--threads N] [--slots 16] [--tokens 64]
-                        [--requests 3] [--rounds 2] [--stream]
+                        [--requests 2] [--rounds 6] [--stream]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -145,11 +147,12 @@ def main() -> int:
     ap.add_argument("--slots", type=int, default=16)
     ap.add_argument("--ctx", type=int, default=512, help="context per slot")
     ap.add_argument("--tokens", type=int, default=64, help="tokens per reply")
-    ap.add_argument("--requests", type=int, default=3, help="requests per client per round")
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--requests", type=int, default=2, help="requests per client per round (at least 8)")
+    ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--concurrency", default="1,4,16")
     ap.add_argument("--stream", action="store_true", help="stream replies over SSE")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop both servers on the way out
 
     from app.config import physical_cores
     from app.services.models import default_model
@@ -176,10 +179,13 @@ def main() -> int:
         ref.start()
         for c in levels:
             table[c] = {"ours": [], "ref": []}
-            n = max(c * args.requests, 4)
-            for _ in range(args.rounds):
-                for key, srv in (("ours", ours), ("ref", ref)):
+            n = max(c * args.requests, 8)
+            for r in range(args.rounds):
+                order = [("ours", ours), ("ref", ref)]
+                for key, srv in order if r % 2 == 0 else order[::-1]:  # ABBA: drift hits both alike
                     table[c][key].append(asyncio.run(load(srv.port, c, n, args.tokens, args.stream)))
+                print(f"c{c} round {r + 1}: autoglm serve {table[c]['ours'][-1].tps:.1f} tok/s, "
+                      f"llama-server {table[c]['ref'][-1].tps:.1f} tok/s", file=sys.stderr, flush=True)
     finally:
         ours.stop()
         ref.stop()
@@ -187,6 +193,7 @@ def main() -> int:
     mode = "streaming (SSE)" if args.stream else "non-streaming"
     print(f"model {Path(path).name}, {threads} threads, {args.slots} slots × {args.ctx} ctx, "
           f"{args.tokens} tokens per reply, {mode}, {args.rounds} interleaved rounds")
+    print("tok/s and latency from each server's best round; ratio: median of per-round ratios")
     print(f"{'concurrency':>11} {'server':<14} {'tok/s':>8} {'p50 s':>8} {'p95 s':>8} {'ratio':>7}")
     ratios = {}
     for c, runs in table.items():

@@ -19,8 +19,10 @@ from app.security.api_keys import ApiKeyStore
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data = tmp_path_factory.mktemp("api-server")
     _, key = ApiKeyStore(data).create("tests")
-    server = ApiServer(data, "--slots", "2", "--ctx", "1024", "--queue-depth", "1",
-                       "--max-body", "256K", "--drain-timeout", "5")
+    # One thread: a pool of several spins at every barrier, and on a machine whose
+    # cores are busy with other tests that can make each step many times slower.
+    server = ApiServer(data, "--threads", "1", "--slots", "2", "--ctx", "1024",
+                       "--queue-depth", "1", "--max-body", "256K", "--drain-timeout", "5")
     url = server.wait_ready()
     yield Served(server, url, key, data)
     server.stop()

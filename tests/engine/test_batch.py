@@ -19,7 +19,7 @@ QUESTION = [ChatMessage("system", "You are a helpful assistant."),
 @pytest.fixture(scope="module")
 def batch(default_model_path: Path) -> Iterator[BatchEngine]:
     eng = BatchEngine(str(default_model_path),
-                      BatchConfig(slots=2, n_ctx_slot=512, n_threads=2, queue_depth=1))
+                      BatchConfig(slots=2, n_ctx_slot=512, n_threads=1, queue_depth=1))
     yield eng
     eng.close()
 
