@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine import native
-from app.engine.chat_template import ChatTemplate
 from app.engine.types import ChatMessage, LoadPlan, ReplyStats, SamplingParams
+from app.engine.vocab import Vocab
 from app.errors import ContextOverflow, EngineError, ModelLoadFailed
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,6 @@ class EngineConfig:
     n_batch: int = 512
     use_mmap: bool = True
     rope_scaling: bool = False  # YaRN beyond the trained context, explicit only
-    embeddings: bool = False
 
 
 class Generation:
@@ -82,8 +81,9 @@ class LlamaEngine:
         self._model = lib.llama_model_load_from_file(load_path.encode("utf-8"), mparams)
         if not self._model:
             raise ModelLoadFailed(f"llama.cpp could not load the model {name or load_path}")
-        self._vocab = lib.llama_model_get_vocab(self._model)
-        self.n_vocab = lib.llama_vocab_n_tokens(self._vocab)
+        self.vocab = Vocab(lib, self._model)
+        self.n_vocab = self.vocab.n_vocab
+        self.chat_template = self.vocab.chat_template
         self.n_ctx_train = lib.llama_model_n_ctx_train(self._model)
         self.n_layers = lib.llama_model_n_layer(self._model)
         cparams = lib.llama_context_default_params()
@@ -97,8 +97,6 @@ class LlamaEngine:
         cparams.n_threads = config.n_threads
         cparams.n_threads_batch = config.n_threads
         cparams.no_perf = True
-        if config.embeddings:
-            cparams.embeddings = True
         if config.rope_scaling and n_ctx > self.n_ctx_train:
             cparams.rope_scaling_type = lib.LLAMA_ROPE_SCALING_TYPE_YARN
             cparams.yarn_orig_ctx = self.n_ctx_train
@@ -114,65 +112,25 @@ class LlamaEngine:
         self._mem = lib.llama_get_memory(self._ctx)
         self._threadpool = native.Threadpool(config.n_threads)
         self._threadpool.attach(self._ctx)
-        self._piece_cache: dict[int, bytes] = {}
-        self._piece_buf = ctypes.create_string_buffer(256)
         self._cached: list[int] = []  # tokens whose KV is in the cache for sequence 0
         self._tok_one = (ctypes.c_int32 * 1)()
-        self.chat_template = ChatTemplate(
-            self._meta_template(),
-            bos_token=self._token_text(lib.llama_vocab_bos(self._vocab)),
-            eos_token=self._token_text(lib.llama_vocab_eos(self._vocab)),
-        )
-        self.add_bos = bool(lib.llama_vocab_get_add_bos(self._vocab))
 
-    # -- metadata -----------------------------------------------------------------------------
-
-    def _meta_template(self) -> str | None:
-        raw = self._lib.llama_model_chat_template(self._model, None)
-        return raw.decode("utf-8", "replace") if raw else None
-
-    def _token_text(self, token: int) -> str:
-        if token < 0:
-            return ""
-        return self._piece(token, special=True).decode("utf-8", "replace")
-
-    # -- tokens -------------------------------------------------------------------------------
+    # -- tokens (the model's own tokenizer) ---------------------------------------------------
 
     def tokenize(self, text: str, *, add_special: bool = False, parse_special: bool = True) -> list[int]:
-        raw = text.encode("utf-8")
-        n_max = len(raw) + 8
-        buf = (ctypes.c_int32 * n_max)()
-        n = self._lib.llama_tokenize(self._vocab, raw, len(raw), buf, n_max, add_special, parse_special)
-        if n < 0:
-            n_max = -n
-            buf = (ctypes.c_int32 * n_max)()
-            n = self._lib.llama_tokenize(self._vocab, raw, len(raw), buf, n_max, add_special, parse_special)
-        return list(buf[:n])
+        return self.vocab.tokenize(text, add_special=add_special, parse_special=parse_special)
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenize(text, parse_special=False))
+        return len(self.vocab.tokenize(text, parse_special=False))
 
     def detokenize(self, tokens: Sequence[int]) -> str:
-        return b"".join(self._piece(t) for t in tokens).decode("utf-8", "replace")
-
-    def _piece(self, token: int, *, special: bool = False) -> bytes:
-        buf = self._piece_buf
-        n = self._lib.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, special)
-        if n < 0:
-            buf = ctypes.create_string_buffer(-n)
-            n = self._lib.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, special)
-        return buf.raw[:n]
+        return self.vocab.detokenize(tokens)
 
     def render_chat(self, messages: Sequence[ChatMessage], *, add_generation_prompt: bool = True) -> str:
         return self.chat_template.render(messages, add_generation_prompt=add_generation_prompt)
 
     def chat_tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
-        # The template writes BOS itself where the model wants it; parse_special keeps
-        # control tokens such as <|im_start|> single tokens.
-        text = self.render_chat(messages)
-        add_bos = self.add_bos and not (self.chat_template.bos_token and
-                                        text.startswith(self.chat_template.bos_token))
-        return self.tokenize(text, add_special=add_bos, parse_special=True)
+        return self.vocab.chat_tokens(messages)
 
     def count_chat_tokens(self, messages: Sequence[ChatMessage]) -> int:
         return len(self.chat_tokens(messages))
@@ -187,7 +145,7 @@ class LlamaEngine:
 
     def stream_completion(self, prompt: str, params: SamplingParams,
                           cancel: threading.Event | None = None) -> Generation:
-        tokens = self.tokenize(prompt, add_special=self.add_bos, parse_special=False)
+        tokens = self.vocab.prompt_tokens(prompt)
         return self.stream_tokens(tokens, params, cancel, extra_stops=tuple(params.stop))
 
     def stream_tokens(self, tokens: list[int], params: SamplingParams,
@@ -218,8 +176,8 @@ class LlamaEngine:
             stats.total_s = time.perf_counter() - t0
             return
         chain = self._sampler(params, tokens)
-        ctx, vocab, pieces = self._ctx, self._vocab, self._piece_cache
-        decode, sample, is_eog = lib.llama_decode, lib.llama_sampler_sample, lib.llama_vocab_is_eog
+        ctx, pieces, piece_of = self._ctx, self.vocab._pieces, self.vocab.piece
+        decode, sample = lib.llama_decode, lib.llama_sampler_sample
         batch_get_one = lib.llama_batch_get_one
         tok_one = self._tok_one
         one_token = batch_get_one(tok_one, 1)  # views tok_one: built once, refilled per token
@@ -236,13 +194,12 @@ class LlamaEngine:
                     finish = "cancelled"
                     break
                 tok = sample(chain, ctx, -1)
-                if is_eog(vocab, tok):
+                hit = pieces.get(tok)
+                piece, eog = hit if hit is not None else piece_of(tok)
+                if eog:
                     finish = "stop"
                     break
                 n_gen += 1
-                piece = pieces.get(tok)
-                if piece is None:
-                    piece = pieces[tok] = self._piece(tok)
                 text = utf8.decode(piece)
                 if n_gen == 1:
                     t_first = time.perf_counter()
@@ -314,32 +271,7 @@ class LlamaEngine:
     def _sampler(self, params: SamplingParams, prompt: list[int]) -> Any:
         from app.engine.sampler import build_sampler
 
-        return build_sampler(self._lib, self._vocab, self.n_vocab, params, prompt)
-
-    # -- embeddings ---------------------------------------------------------------------------
-
-    def embed(self, text: str) -> list[float]:
-        """Mean-pooled, L2-normalised embedding (the engine must be built with embeddings=True)."""
-        if not self.config.embeddings:
-            raise EngineError("this engine was not loaded for embeddings")
-        lib = self._lib
-        tokens = self.tokenize(text, add_special=self.add_bos, parse_special=False)[: self.n_batch]
-        if not tokens:
-            tokens = [lib.llama_vocab_bos(self._vocab)]
-        with self._lock:
-            lib.llama_memory_clear(self._mem, True)
-            self._cached.clear()
-            arr = (ctypes.c_int32 * len(tokens))(*tokens)
-            if lib.llama_decode(self._ctx, lib.llama_batch_get_one(arr, len(tokens))) != 0:
-                raise EngineError("llama.cpp failed to compute the embedding")
-            n_embd = lib.llama_model_n_embd(self._model)
-            ptr = lib.llama_get_embeddings_seq(self._ctx, 0)
-            if not ptr:
-                ptr = lib.llama_get_embeddings(self._ctx)
-            vec = [float(ptr[i]) for i in range(n_embd)]
-            lib.llama_memory_clear(self._mem, True)
-        norm = sum(v * v for v in vec) ** 0.5 or 1.0
-        return [v / norm for v in vec]
+        return build_sampler(self._lib, self.vocab.handle, self.n_vocab, params, prompt)
 
     # -- lifetime -----------------------------------------------------------------------------
 

@@ -33,12 +33,13 @@ def build_sampler(lib: Any, vocab: Any, n_vocab: int, params: SamplingParams,
     penalize = last_n != 0 and (params.repeat_penalty != 1.0 or params.frequency_penalty != 0.0
                                 or params.presence_penalty != 0.0)
     lowers_only = params.frequency_penalty >= 0.0 and params.presence_penalty >= 0.0
-    if (PENALTY_PRECUT and penalize and lowers_only and params.top_k > 0
-            and params.temperature > 0 and last_n > 0):
+    keep = 1 if params.temperature <= 0 else params.top_k  # what the rest of the chain keeps
+    if PENALTY_PRECUT and penalize and lowers_only and keep > 0 and last_n > 0:
         # The penalty sampler visits every candidate, the costliest step over a full
         # vocabulary. Penalties only lower logits and touch at most last_n tokens, so the
-        # penalised top-k always lies within the raw top (k + last_n): cut there first.
-        add(chain, lib.llama_sampler_init_top_k(params.top_k + last_n))
+        # penalised top-k (top-1 for greedy) always lies within the raw top (k + last_n):
+        # cut there first.
+        add(chain, lib.llama_sampler_init_top_k(keep + last_n))
     if penalize:
         add(chain, lib.llama_sampler_init_penalties(
             n_vocab, last_n, params.repeat_penalty, params.frequency_penalty,

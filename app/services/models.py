@@ -129,7 +129,7 @@ class LoadedModel:
 
 def load_model(ctx: AppContext, name: str | None = None, *, allow_unsigned: bool = False,
                n_ctx: int | None = None, gpu_layers: int | None = None,
-               threads: int | None = None, embeddings: bool = False,
+               threads: int | None = None,
                progress: Progress | None = None,
                cancel: threading.Event | None = None) -> LoadedModel:
     """Verify the model's signature, fit it to the hardware and load it."""
@@ -159,7 +159,7 @@ def load_model(ctx: AppContext, name: str | None = None, *, allow_unsigned: bool
         )
         config = EngineConfig(
             n_ctx=want_ctx, n_gpu_layers=plan.n_gpu_layers, n_threads=plan.n_threads,
-            rope_scaling=rope, embeddings=embeddings,
+            rope_scaling=rope,
         )
         engine = LlamaEngine(verified.load_path(), config, plan=plan, name=path.name)
     except AppError:

@@ -115,14 +115,18 @@ def test_the_chat_template_comes_from_the_model(engine: LlamaEngine) -> None:
     assert rendered.endswith("<|im_start|>assistant\n")
 
 
-def test_the_penalty_precut_changes_no_output(engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("temperature", [1.0, 0.0], ids=["sampled", "greedy"])
+def test_the_penalty_precut_changes_no_output(engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch,
+                                              temperature: float) -> None:
     import app.engine.sampler as sampler_module
 
     msgs = [ChatMessage("user", "Write a short poem about rivers and the sea.")]
-    params = SamplingParams(seed=123, temperature=1.0, top_k=40, repeat_penalty=1.3, max_tokens=64)
+    params = SamplingParams(seed=123, temperature=temperature, top_k=40, repeat_penalty=1.3,
+                            max_tokens=64)
     engine.reset()
     fast = engine.stream_chat(msgs, params).read_all()
     monkeypatch.setattr(sampler_module, "PENALTY_PRECUT", False)
     engine.reset()
     plain = engine.stream_chat(msgs, params).read_all()
     assert fast == plain
+    assert len(fast) > 20
