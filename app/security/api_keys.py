@@ -15,13 +15,13 @@ import hmac
 import json
 import os
 import secrets
-import tempfile
 import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app.errors import AppError, ConfigError
+from app.files import atomic_write
 
 KEY_PREFIX = "agl-"
 KEYS_FILE = "api_keys.json"
@@ -142,18 +142,6 @@ class ApiKeyStore:
     def _write(self, keys: dict[str, ApiKey]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         body = json.dumps({"version": 1, "keys": [asdict(k) for k in keys.values()]}, indent=1)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".api_keys.")  # mode 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(body)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        atomic_write(self.path, body.encode("utf-8"), mode=0o600)  # hashes, but still private
         with self._lock:
             self._stamp = None  # re-read on next use

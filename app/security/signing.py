@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -50,6 +49,7 @@ from app.errors import (
     TruncatedModel,
     UntrustedSigner,
 )
+from app.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def generate_key(keys_dir: Path, name: str, passphrase: str | None = None) -> Ke
             os.fchmod(fh.fileno(), 0o600)  # whatever the umask
         fh.write(pem)
     info = KeyInfo(key_id, name, raw, keys_dir / f"{key_id}.pub", key_path)
-    _atomic_write(keys_dir / f"{key_id}.pub", (info.public_line() + "\n").encode("utf-8"))
+    atomic_write(keys_dir / f"{key_id}.pub", (info.public_line() + "\n").encode("utf-8"))
     return info
 
 
@@ -262,7 +262,7 @@ class TrustStore:
     def _write_untrusted(self, ids: set[str]) -> None:
         assert self.user_dir is not None
         body = "".join(f"{k}\n" for k in sorted(ids))
-        _atomic_write(self.user_dir / UNTRUSTED_FILE, body.encode("utf-8"))
+        atomic_write(self.user_dir / UNTRUSTED_FILE, body.encode("utf-8"))
 
     def _require_user_dir(self) -> Path:
         if self.user_dir is None:
@@ -275,7 +275,7 @@ class TrustStore:
         info = pub if isinstance(pub, KeyInfo) else _read_key_arg(pub)
         user_dir = self._require_user_dir()
         target = user_dir / f"{info.key_id}.pub"
-        _atomic_write(target, (info.public_line() + "\n").encode("utf-8"))
+        atomic_write(target, (info.public_line() + "\n").encode("utf-8"))
         if info.key_id in self._untrusted:
             self._write_untrusted(self._untrusted - {info.key_id})
         self.reload()
@@ -472,7 +472,7 @@ def sign_model(
     fields["signature"] = base64.b64encode(key.sign(canonical_bytes(fields))).decode("ascii")
     target = output if output is not None else manifest_path_for(model)
     text = json.dumps(fields, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    _atomic_write(target, text.encode("utf-8"))
+    atomic_write(target, text.encode("utf-8"))
     return target
 
 
@@ -562,7 +562,7 @@ class _DigestCache:
             entries[real] = {**_cache_identity(st), "sha256": digest}
             body = json.dumps({"version": 1, "entries": entries}, indent=1, sort_keys=True)
             try:
-                _atomic_write(self.file, body.encode("utf-8"))
+                atomic_write(self.file, body.encode("utf-8"))
             except OSError as exc:  # a cache we cannot write only costs time
                 log.warning("cannot write %s: %s", self.file, exc)
 
@@ -746,25 +746,3 @@ def verify_model(
         fd=fd,
         _identity=_identity(st),
     )
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``target``, flush it, then rename over ``target``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600; keys, manifests and caches are not secret
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

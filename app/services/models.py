@@ -8,19 +8,21 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from app.errors import AppError, ModelNotFound, ModelRefused
+from app.errors import ModelNotFound, ModelRefused
 from app.security.policy import check_allow_unsigned
 from app.services.context import AppContext
 
 if TYPE_CHECKING:
     from app.catalog.gguf_info import ModelInfo
+    from app.engine.batch import BatchEngine
     from app.engine.llama import LlamaEngine
     from app.engine.types import LoadPlan
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+E = TypeVar("E", "LlamaEngine", "BatchEngine")
 
 
 @dataclass(frozen=True)
@@ -111,10 +113,13 @@ def verify(ctx: AppContext, path: Path, *, allow_unsigned: bool = False,
 
 
 @dataclass
-class LoadedModel:
+class LoadedModel(Generic[E]):
+    """A verified model loaded into an engine: a ``LlamaEngine`` for one conversation
+    at a time (the GUI and the CLI), a ``BatchEngine`` for many (the API)."""
+
     path: Path
     info: ModelInfo
-    engine: LlamaEngine
+    engine: E
     plan: LoadPlan
     signed: bool
     signer: str | None
@@ -127,15 +132,16 @@ class LoadedModel:
         self.engine.close()
 
 
-def load_model(ctx: AppContext, name: str | None = None, *, allow_unsigned: bool = False,
-               n_ctx: int | None = None, gpu_layers: int | None = None,
-               threads: int | None = None,
-               progress: Progress | None = None,
-               cancel: threading.Event | None = None) -> LoadedModel:
-    """Verify the model's signature, fit it to the hardware and load it."""
+def load_verified(ctx: AppContext, name: str | None, build: Callable[[str, str, LoadPlan, int], E], *,
+                  n_ctx: int | None = None, sequences: int = 1, allow_rope: bool = False,
+                  allow_unsigned: bool = False, gpu_layers: int | None = None,
+                  threads: int | None = None, progress: Progress | None = None,
+                  cancel: threading.Event | None = None) -> LoadedModel[E]:
+    """Verify the model's signature, fit ``sequences`` contexts of ``n_ctx`` tokens to the
+    hardware, and ``build(path_to_open, file_name, plan, n_ctx)`` the engine. The one loading path
+    of every door."""
     from app.engine import native
     from app.engine.hardware import plan_load
-    from app.engine.llama import EngineConfig, LlamaEngine
 
     # llama.cpp's libraries load before anything imports numpy (the catalog's GGUF
     # reader does): with some CUDA builds the other order breaks libllama's C++ runtime.
@@ -146,26 +152,38 @@ def load_model(ctx: AppContext, name: str | None = None, *, allow_unsigned: bool
     try:
         info = verified.info
         want_ctx = n_ctx or int(ctx.settings.get("context_length"))
-        rope = bool(ctx.settings.get("rope_scaling"))
-        if info.context_length and want_ctx > info.context_length and not rope:
+        if info.context_length and want_ctx > info.context_length and not allow_rope:
             want_ctx = info.context_length
         plan = plan_load(
             file_size=info.file_size,
             n_layers=info.n_layers or 1,
-            kv_bytes=max(0, info.estimate_memory(want_ctx) - info.file_size),
+            kv_bytes=max(0, info.estimate_memory(want_ctx * sequences) - info.file_size),
             n_ctx=want_ctx,
             gpu_layers=int(ctx.settings.get("gpu_layers")) if gpu_layers is None else gpu_layers,
             threads=int(ctx.settings.get("threads")) if threads is None else threads,
         )
-        config = EngineConfig(
-            n_ctx=want_ctx, n_gpu_layers=plan.n_gpu_layers, n_threads=plan.n_threads,
-            rope_scaling=rope,
-        )
-        engine = LlamaEngine(verified.load_path(), config, plan=plan, name=path.name)
-    except AppError:
-        raise
+        engine = build(verified.load_path(), path.name, plan, want_ctx)
     finally:
         verified.close()
     if not verified.signed:
         log.warning("loaded UNSIGNED model %s (allowed by the user)", path.name)
     return LoadedModel(path, info, engine, plan, verified.signed, verified.signer)
+
+
+def load_model(ctx: AppContext, name: str | None = None, *, allow_unsigned: bool = False,
+               n_ctx: int | None = None, gpu_layers: int | None = None,
+               threads: int | None = None, progress: Progress | None = None,
+               cancel: threading.Event | None = None) -> LoadedModel[LlamaEngine]:
+    """The model for one conversation at a time (the GUI and the CLI)."""
+    from app.engine.llama import EngineConfig, LlamaEngine
+
+    rope = bool(ctx.settings.get("rope_scaling"))
+
+    def build(load_path: str, file_name: str, plan: LoadPlan, want_ctx: int) -> LlamaEngine:
+        config = EngineConfig(n_ctx=want_ctx, n_gpu_layers=plan.n_gpu_layers,
+                              n_threads=plan.n_threads, rope_scaling=rope)
+        return LlamaEngine(load_path, config, plan=plan, name=file_name)
+
+    return load_verified(ctx, name, build, n_ctx=n_ctx, allow_rope=rope,
+                         allow_unsigned=allow_unsigned, gpu_layers=gpu_layers, threads=threads,
+                         progress=progress, cancel=cancel)

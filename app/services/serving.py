@@ -10,18 +10,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.engine.types import ChatMessage, SamplingParams
 from app.errors import AppError
-from app.security.policy import check_allow_unsigned
 from app.services.context import AppContext
-from app.services.models import Progress, resolve_model, verify
+from app.services.models import LoadedModel, Progress, load_verified
 
 if TYPE_CHECKING:
-    from app.catalog.gguf_info import ModelInfo
     from app.engine.batch import BatchEngine, BatchRequest
     from app.engine.types import LoadPlan
 
@@ -38,21 +34,7 @@ class InvalidRequest(AppError):
         self.param = param
 
 
-@dataclass
-class ServedModel:
-    path: Path
-    info: ModelInfo
-    engine: BatchEngine
-    plan: LoadPlan
-    signed: bool
-    signer: str | None
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    def close(self) -> None:
-        self.engine.close()
+ServedModel = LoadedModel["BatchEngine"]
 
 
 def load_served_model(ctx: AppContext, name: str | None = None, *, slots: int = 4,
@@ -60,39 +42,20 @@ def load_served_model(ctx: AppContext, name: str | None = None, *, slots: int = 
                       gpu_layers: int | None = None, allow_unsigned: bool = False,
                       queue_depth: int = 64, n_batch: int = 512, kv_unified: bool = False,
                       progress: Progress | None = None) -> ServedModel:
-    """Verify the model's signature, fit it to the hardware and load it for ``slots``
-    concurrent sequences of ``n_ctx`` tokens each."""
-    from app.engine import native
+    """The model for ``slots`` concurrent sequences of ``n_ctx`` tokens each, through the
+    same signature gate as every other door."""
     from app.engine.batch import BatchConfig, BatchEngine
-    from app.engine.hardware import plan_load
 
-    native.llama()  # before numpy (see services.models.load_model)
-    path = resolve_model(ctx, name)
-    allow = check_allow_unsigned(allow_unsigned or bool(ctx.settings.get("allow_unsigned")))
-    verified = verify(ctx, path, allow_unsigned=allow, progress=progress)
-    try:
-        info = verified.info
-        per_slot = n_ctx or int(ctx.settings.get("context_length"))
-        if info.context_length and per_slot > info.context_length:
-            per_slot = info.context_length
-        plan = plan_load(
-            file_size=info.file_size,
-            n_layers=info.n_layers or 1,
-            kv_bytes=max(0, info.estimate_memory(per_slot * slots) - info.file_size),
-            n_ctx=per_slot,
-            gpu_layers=int(ctx.settings.get("gpu_layers")) if gpu_layers is None else gpu_layers,
-            threads=int(ctx.settings.get("threads")) if threads is None else threads,
-        )
+    def build(load_path: str, file_name: str, plan: LoadPlan, per_slot: int) -> BatchEngine:
         config = BatchConfig(
             slots=slots, n_ctx_slot=per_slot, n_batch=n_batch, n_threads=plan.n_threads,
             n_gpu_layers=plan.n_gpu_layers, queue_depth=queue_depth, kv_unified=kv_unified,
         )
-        engine = BatchEngine(verified.load_path(), config, name=path.name)
-    finally:
-        verified.close()
-    if not verified.signed:
-        log.warning("serving UNSIGNED model %s (allowed by the user)", path.name)
-    return ServedModel(path, info, engine, plan, verified.signed, verified.signer)
+        return BatchEngine(load_path, config, name=file_name)
+
+    return load_verified(ctx, name, build, n_ctx=n_ctx, sequences=slots,
+                         allow_unsigned=allow_unsigned, gpu_layers=gpu_layers, threads=threads,
+                         progress=progress)
 
 
 def sampling_for_request(ctx: AppContext, **overrides: Any) -> SamplingParams:
