@@ -124,7 +124,10 @@ async def load(port: int, concurrency: int, n_requests: int, tokens: int, stream
     import httpx
 
     url = f"http://127.0.0.1:{port}/v1/chat/completions"
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Streams get a connection each: llama-server closes a streamed connection without
+    # saying so, and a reused one fails.
+    limits = httpx.Limits(max_connections=concurrency,
+                          max_keepalive_connections=0 if stream else concurrency)
     async with httpx.AsyncClient(timeout=600, limits=limits) as client:
         await one(client, url, 0, 4, stream)  # connection and warm-up
         counter = iter(range(n_requests))

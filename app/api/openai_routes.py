@@ -16,6 +16,8 @@ import json
 import secrets
 import sys
 import time
+import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -80,24 +82,51 @@ async def get_model(model_id: str, request: Request) -> Response:
 
 # -- waking the event loop from the engine's thread -----------------------------------------
 
-class _Waiter:
-    """Called from the engine's thread; sets an asyncio event, at most one wake queued."""
+class _Wakeups:
+    """Hands the engine's news to the event loop: one call into the loop per engine
+    step, however many requests it touched (each call costs a syscall)."""
 
-    __slots__ = ("loop", "event", "pending")
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.ready: deque[asyncio.Event] = deque()
+        self.scheduled = False
+
+    def __call__(self, event: asyncio.Event) -> None:  # the engine's thread
+        self.ready.append(event)
+        if not self.scheduled:
+            self.scheduled = True
+            self.loop.call_soon_threadsafe(self._run)
+
+    def _run(self) -> None:  # the event loop
+        self.scheduled = False
+        ready = self.ready
+        while ready:
+            ready.popleft().set()
+
+
+_loop_wakeups: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wakeups] = (
+    weakref.WeakKeyDictionary())
+
+
+def _wakeups() -> _Wakeups:
+    loop = asyncio.get_running_loop()
+    w = _loop_wakeups.get(loop)
+    if w is None:
+        w = _loop_wakeups[loop] = _Wakeups(loop)
+    return w
+
+
+class _Waiter:
+    """What a request's handler awaits; called from the engine's thread."""
+
+    __slots__ = ("event", "wakeups")
 
     def __init__(self) -> None:
-        self.loop = asyncio.get_running_loop()
         self.event = asyncio.Event()
-        self.pending = False
+        self.wakeups = _wakeups()
 
     def __call__(self) -> None:
-        if not self.pending:
-            self.pending = True
-            self.loop.call_soon_threadsafe(self._wake)
-
-    def _wake(self) -> None:
-        self.pending = False
-        self.event.set()
+        self.wakeups(self.event)
 
     async def wait(self) -> None:
         await self.event.wait()
@@ -163,8 +192,7 @@ def _usage(reqs: list[BatchRequest]) -> dict[str, int]:
 def _record(state: ApiState, reqs: list[BatchRequest]) -> None:
     for r in reqs:
         state.metrics.observe_generation(r.stats.prompt_tokens, r.stats.generated_tokens,
-                                         r.stats.time_to_first_token_s,
-                                         r.stats.finish_reason == "cancelled")
+                                         r.stats.time_to_first_token_s, r.cancelled)
 
 
 async def _gather(request: Request, reqs: list[BatchRequest], waiter: _Waiter) -> bool:

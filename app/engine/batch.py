@@ -52,8 +52,8 @@ class BatchRequest:
 
     The scheduler thread appends text and calls ``on_output`` (from its own
     thread) once per step in which something happened, or only at the end when
-    not streaming; a consumer then calls ``take()``. Threaded callers can
-    simply iterate.
+    not streaming; a consumer then calls ``take()``. Threaded callers pass no
+    ``on_output`` and simply iterate.
     """
 
     _ids = itertools.count(1)
@@ -124,8 +124,9 @@ class BatchRequest:
         return "".join(self)
 
     def _publish(self) -> None:
-        self._ready.set()
-        if self._on_output is not None and (self._stream or self.done):
+        if self._on_output is None:
+            self._ready.set()
+        elif self._stream or self.done:
             self._on_output()
 
 
@@ -421,6 +422,7 @@ class BatchEngine:
         sample, ctx = self._lib.llama_sampler_sample, self._ctx
         pieces, piece = self.vocab._pieces, self.vocab.piece
         now = time.perf_counter()
+        news = []  # consumers are told once all slots are sampled, not in between
         for slot, i in ready:
             req = slot.req
             assert req is not None
@@ -448,6 +450,8 @@ class BatchEngine:
                 self._finish(slot, "length")
                 continue
             slot.last = t
+            news.append(req)
+        for req in news:
             req._publish()
 
     def _finish(self, slot: _Slot, reason: str, *, stopped_by_text: bool = False) -> None:
