@@ -187,6 +187,10 @@ _s("model_options", dict, {}, N_("Per-model options"),
    description=N_("GPU layers and context length for each model file, by file name."))
 _s("theme", str, "system", N_("Theme"), choices=("system", "light", "dark"))
 _s("language", str, "system", N_("Language"), choices=("system", "en", "zh_CN"), restart=False)
+_s("api_port", int, 8080, N_("Port"), description=N_("0 picks a free port each time."),
+   minimum=0, maximum=65535)
+_s("api_allow_network", bool, False, N_("Allow other computers (0.0.0.0)"),
+   description=N_("Listen on every network address, not only this computer's; needs an API key."))
 
 
 @dataclass

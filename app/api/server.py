@@ -4,7 +4,10 @@ that the GUI can start and stop."""
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import socket
 import sys
 import threading
 import time
@@ -94,11 +97,33 @@ class LocalServer:
     def __init__(self, ctx: AppContext, options: ServeOptions) -> None:
         self.state = ApiState(ctx, options, ApiKeyStore(ctx.paths.data))
         self._server = _uvicorn_server(self.state)
-        self._thread = threading.Thread(target=self._server.run, name="api-server", daemon=True)
+        self._sockets: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._run, name="api-server", daemon=True)
         self.address = ""
+
+    def _run(self) -> None:
+        self._server.run(sockets=self._sockets)
+
+    def _bind(self) -> socket.socket:
+        """The listening address, taken before the model loads: a port in use fails at once,
+        in words, rather than after the load (uvicorn would log it and exit its thread)."""
+        o = self.state.options
+        sock = socket.socket(socket.AF_INET6 if ":" in o.host else socket.AF_INET)
+        if os.name == "posix":  # as uvicorn does; on Windows it would let two servers share a port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((o.host, o.port))
+        except OSError as exc:
+            sock.close()
+            if exc.errno == errno.EADDRINUSE:
+                raise AppError(f"port {o.port} is already in use on {o.host}: choose another port "
+                               "or stop the program using it") from exc
+            raise AppError(f"could not listen on {o.host}:{o.port}: {exc.strerror or exc}") from exc
+        return sock
 
     def start(self, timeout: float = 120.0) -> str:
         """Start and wait for the model; returns the address or raises why it failed."""
+        self._sockets = [self._bind()]
         self._thread.start()
         end = time.monotonic() + timeout
         while self.state.status == "loading" and time.monotonic() < end:

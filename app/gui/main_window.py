@@ -31,6 +31,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.server_page import ServerController
 from app.gui.status_bar import StatusBar
 from app.gui.taskman import TaskManager
 from app.gui.workers import ModelLoadWorker
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
             self.composer, self.status, lambda: self.model,
         )
         self.controller.generating_changed.connect(self._generating_changed)
+        self.api_server = ServerController(ctx, self.taskman, self)  # outlives the Settings dialog
         self._close_box: QMessageBox | None = None
         self._quitting = False
         self.settings_dialog: Any = None
@@ -286,10 +288,13 @@ class MainWindow(QMainWindow):
     # -- dialogs ------------------------------------------------------------------------------
 
     def open_settings(self) -> None:
+        from app.gui.server_page import PAGE_TITLE, ServerPage
         from app.gui.settings_dialog import SettingsDialog
 
         if self.settings_dialog is None:
             self.settings_dialog = SettingsDialog(self.ctx, self)
+            page = ServerPage(self.ctx, self.api_server, self.taskman)
+            self.settings_dialog.add_page(PAGE_TITLE, page, page.editors)
             self.settings_dialog.finished.connect(self._settings_closed)
         self.settings_dialog.open()
 
@@ -364,6 +369,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         if self.load_worker is not None:
             self.load_worker.cancel.set()
+        self.api_server.shutdown()  # before the pool, which may be starting or stopping it
         self.taskman.shutdown()
         self.controller.close()
         if self.model is not None and self.owns_model:

@@ -7,7 +7,7 @@ translated here, where they are shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from app.config import N_, SETTINGS, Setting
@@ -164,9 +164,14 @@ class SettingsDialog(QDialog):
             form.addRow(label, editor.widget)
         return page
 
-    def add_page(self, title: str, page: QWidget) -> None:
-        """A page of settings; ``title`` is marked with N_() and translated when shown."""
+    def add_page(self, title: str, page: QWidget,
+                 editors: Mapping[str, SettingEditor] | None = None) -> None:
+        """A page of settings; ``title`` is marked with N_() and translated when shown.
+
+        ``editors`` are the page's own setting editors, saved with the others on OK or Apply.
+        """
         self._page_titles.append(title)
+        self.editors.update(editors or {})
         self.tabs.addTab(page, translate("", title))
 
     def editor(self, name: str) -> QWidget:

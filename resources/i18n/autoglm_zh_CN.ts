@@ -104,6 +104,22 @@
         <translation>语言</translation>
     </message>
     <message>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>0 picks a free port each time.</source>
+        <translation>0 表示每次自动选一个空闲端口。</translation>
+    </message>
+    <message>
+        <source>Allow other computers (0.0.0.0)</source>
+        <translation>允许其他电脑访问（0.0.0.0）</translation>
+    </message>
+    <message>
+        <source>Listen on every network address, not only this computer&apos;s; needs an API key.</source>
+        <translation>在所有网络地址上监听，而不只是本机；需要接口密钥。</translation>
+    </message>
+    <message>
         <source>General</source>
         <translation>常规</translation>
     </message>
@@ -114,6 +130,10 @@
     <message>
         <source>Sampling</source>
         <translation>采样</translation>
+    </message>
+    <message>
+        <source>Local API server</source>
+        <translation>本地接口服务器</translation>
     </message>
 </context>
 <context>
@@ -629,6 +649,156 @@ A desktop assistant that runs a language model entirely on this computer. Only s
     <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>NewKeyDialog</name>
+    <message>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+    <message>
+        <source>API key created</source>
+        <translation>已创建接口密钥</translation>
+    </message>
+    <message>
+        <source>The key “%1”. Copy it now: it will not be shown again (only a fingerprint of it is kept).</source>
+        <translation>密钥“%1”。请现在复制：它不会再次显示（只保存它的指纹）。</translation>
+    </message>
+    <message>
+        <source>The new API key</source>
+        <translation>新的接口密钥</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>ServerPage</name>
+    <message>
+        <source>Starting… (loading the model)</source>
+        <translation>正在启动…（正在加载模型）</translation>
+    </message>
+    <message>
+        <source>Stopping… (requests in progress may finish)</source>
+        <translation>正在停止…（进行中的请求可以完成）</translation>
+    </message>
+    <message>
+        <source>Running at %1</source>
+        <translation>运行中：%1</translation>
+    </message>
+    <message>
+        <source>Other computers reach it at this computer&apos;s network address, with this port.</source>
+        <translation>其他电脑通过本机的网络地址和此端口访问。</translation>
+    </message>
+    <message>
+        <source>Letting other computers in needs an API key: create one below first.</source>
+        <translation>允许其他电脑访问需要接口密钥：请先在下方创建一个。</translation>
+    </message>
+    <message>
+        <source>Could not start: %1</source>
+        <translation>无法启动：%1</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>启动</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>有效</translation>
+    </message>
+    <message>
+        <source>Revoked</source>
+        <translation>已吊销</translation>
+    </message>
+    <message>
+        <source>New API key</source>
+        <translation>新建接口密钥</translation>
+    </message>
+    <message>
+        <source>Name of the key (who or what will use it):</source>
+        <translation>密钥名称（谁或哪个程序会使用它）：</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>创建</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Give the key a name.</source>
+        <translation>请为密钥起个名字。</translation>
+    </message>
+    <message>
+        <source>Revoke API key</source>
+        <translation>吊销接口密钥</translation>
+    </message>
+    <message>
+        <source>Revoke the key “%1”? Programs that use it are refused from now on. This cannot be undone.</source>
+        <translation>吊销密钥“%1”？使用它的程序从此将被拒绝。此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Revoke</source>
+        <translation>吊销</translation>
+    </message>
+    <message>
+        <source>Any free port</source>
+        <translation>任意空闲端口</translation>
+    </message>
+    <message>
+        <source>Copy address</source>
+        <translation>复制地址</translation>
+    </message>
+    <message>
+        <source>Copy the server&apos;s address to the clipboard</source>
+        <translation>将服务器地址复制到剪贴板</translation>
+    </message>
+    <message>
+        <source>API keys</source>
+        <translation>接口密钥</translation>
+    </message>
+    <message>
+        <source>Programs send a key with each request. Once a key exists, every request needs one, also from this computer.</source>
+        <translation>程序在每个请求中发送密钥。一旦存在密钥，每个请求都需要密钥，来自本机的也不例外。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>密钥</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Create…</source>
+        <translation>创建…</translation>
+    </message>
+    <message>
+        <source>Revoke…</source>
+        <translation>吊销…</translation>
     </message>
 </context>
 <context>
