@@ -31,7 +31,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
-from app.gui.server_page import ServerController
+from app.gui.server_controller import ServerController
 from app.gui.status_bar import StatusBar
 from app.gui.taskman import TaskManager
 from app.gui.workers import ModelLoadWorker

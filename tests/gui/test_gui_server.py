@@ -12,7 +12,8 @@ from gui_helpers import WAIT_MS, send_and_wait
 
 from app.gui.main_window import MainWindow
 from app.gui.qt import QAbstractButton, QApplication, Qt
-from app.gui.server_page import CLOSE_WAIT_S, ServerPage
+from app.gui.server_controller import CLOSE_WAIT_S
+from app.gui.server_page import ServerPage
 
 pytestmark = pytest.mark.slow
 
