@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from app.gui.icons import icon
 from app.gui.model_options import model_options, save_model_options
 from app.gui.qt import (
-    QAbstractItemView,
     QDialog,
     QEvent,
     QFileDialog,
@@ -19,19 +18,18 @@ from app.gui.qt import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
     Qt,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from app.gui.widgets import row_table
 from app.gui.workers import VerifyWorker
 
 if TYPE_CHECKING:
@@ -91,15 +89,7 @@ class ModelManagerDialog(QDialog):
         self.entries: list[ModelEntry] = []
         self.verify_worker: VerifyWorker | None = None
         self._verify_rows: list[int] = []
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("modelTable")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = row_table(len(COLUMNS), "modelTable")
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.progress = QProgressBar()
         self.progress.setObjectName("verifyProgress")

@@ -12,7 +12,6 @@ from app.config import N_, SETTINGS
 from app.errors import AppError
 from app.gui.icons import icon
 from app.gui.qt import (
-    QAbstractItemView,
     QApplication,
     QCheckBox,
     QDialog,
@@ -22,7 +21,6 @@ from app.gui.qt import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -30,7 +28,6 @@ from app.gui.qt import (
     QPushButton,
     QSpinBox,
     Qt,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -39,6 +36,7 @@ from app.gui.qt import (
     translate,
 )
 from app.gui.server_controller import EVERY_ADDRESS, LOOPBACK, ServerController
+from app.gui.widgets import row_table
 from app.security.api_keys import ApiKey, ApiKeyStore
 
 if TYPE_CHECKING:
@@ -109,15 +107,7 @@ class ServerPage(QWidget):
         run_row.addWidget(self.status_label, 1)
         run_row.addWidget(self.copy_button)
 
-        self.key_table = QTableWidget(0, len(KEY_COLUMNS))
-        self.key_table.setObjectName("apiKeyTable")
-        self.key_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.key_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.key_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.key_table.verticalHeader().setVisible(False)
-        header = self.key_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.key_table = row_table(len(KEY_COLUMNS), "apiKeyTable")
         self.key_table.itemSelectionChanged.connect(self._update_key_buttons)
         self.create_key_button = QPushButton()
         self.create_key_button.setObjectName("createKeyButton")
