@@ -437,9 +437,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _serve_keys(args: argparse.Namespace) -> int:
-    from app.security.api_keys import ApiKeyStore
-
-    store = ApiKeyStore(_ctx(args).paths.data)
+    store = _ctx(args).api_keys
     if args.serve_keys_cmd == "create":
         key, secret = store.create(args.name, args.rate_limit)
         if args.json:

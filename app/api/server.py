@@ -16,7 +16,6 @@ from typing import IO, Any
 
 from app.api.state import ApiState, ServeOptions
 from app.errors import AppError
-from app.security.api_keys import ApiKeyStore
 from app.services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -69,7 +68,7 @@ def serve(ctx: AppContext, options: ServeOptions, *, out: IO[str] | None = None)
     server with that error.
     """
     stream = out or sys.stdout
-    state = ApiState(ctx, options, ApiKeyStore(ctx.paths.data))
+    state = ApiState(ctx, options, ctx.api_keys)
     server = _uvicorn_server(state)
     failure: list[AppError] = []
 
@@ -95,7 +94,7 @@ class LocalServer:
     """The API server on a background thread of this process (for the GUI's settings)."""
 
     def __init__(self, ctx: AppContext, options: ServeOptions) -> None:
-        self.state = ApiState(ctx, options, ApiKeyStore(ctx.paths.data))
+        self.state = ApiState(ctx, options, ctx.api_keys)
         self._server = _uvicorn_server(self.state)
         self._sockets: list[socket.socket] = []
         self._thread = threading.Thread(target=self._run, name="api-server", daemon=True)

@@ -37,10 +37,10 @@ from app.gui.qt import (
 )
 from app.gui.server_controller import EVERY_ADDRESS, LOOPBACK, ServerController
 from app.gui.widgets import row_table
-from app.security.api_keys import ApiKey, ApiKeyStore
 
 if TYPE_CHECKING:
     from app.gui.taskman import TaskManager
+    from app.security.api_keys import ApiKey
     from app.services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class ServerPage(QWidget):
         self.ctx = ctx
         self.server = server
         self.taskman = taskman
-        self.store = ApiKeyStore(ctx.paths.data)
+        self.store = ctx.api_keys
         self.keys: list[ApiKey] = []
         self.name_dialog: QInputDialog | None = None
         self.secret_dialog: NewKeyDialog | None = None

@@ -1,4 +1,4 @@
-"""The app's shared state for one process: paths, settings, trust store."""
+"""The app's shared state for one process: paths, settings, trust store, API keys."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from app.config import Paths, Settings, resolve_paths
 
 if TYPE_CHECKING:
+    from app.security.api_keys import ApiKeyStore
     from app.security.signing import TrustStore
 
 
@@ -25,6 +26,14 @@ class AppContext:
         from app.security.signing import TrustStore
 
         return TrustStore([self.paths.trust_dir])
+
+    @cached_property
+    def api_keys(self) -> ApiKeyStore:
+        """The local API server's keys (stored hashed): one store for `autoglm serve keys`,
+        the Settings page and the server itself, which sees changes at once."""
+        from app.security.api_keys import ApiKeyStore
+
+        return ApiKeyStore(self.paths.data)
 
     def model_dirs(self) -> list[Path]:
         from app.catalog.catalog import model_dirs
