@@ -34,6 +34,7 @@ from app.gui.qt import (
     QWidget,
     translate,
 )
+from app.services.policy import locked_settings
 
 if TYPE_CHECKING:
     from app.services.context import AppContext
@@ -42,6 +43,7 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("General"), ("language", "theme")),
     (N_("Chat"), ("system_prompt", "context_overflow")),
     (N_("Sampling"), ("temperature", "top_p", "top_k", "min_p", "repeat_penalty", "max_tokens", "seed")),
+    (N_("Models"), ("model_dirs", "threads", "rope_scaling", "allow_unsigned")),
 )
 MULTILINE = {"system_prompt"}
 
@@ -120,6 +122,9 @@ class SettingsDialog(QDialog):
         self._page_titles: list[str] = []
         for title, names in PAGES:
             self.add_page(title, self._form(names))
+        self.locked = locked_settings()
+        for name in self.locked:
+            self._lock(name)
         self.data_dir = QLineEdit(str(ctx.paths.data))
         self.data_dir.setObjectName("dataFolder")
         self.data_dir.setReadOnly(True)
@@ -164,6 +169,15 @@ class SettingsDialog(QDialog):
             form.addRow(label, editor.widget)
         return page
 
+    def _lock(self, name: str) -> None:
+        """Shown at the value the administrator's policy enforces, and not editable."""
+        editor = self.editors.get(name)
+        if editor is None:
+            return
+        if isinstance(editor.widget, QCheckBox):
+            editor.widget.setChecked(False)
+        editor.widget.setEnabled(False)
+
     def add_page(self, title: str, page: QWidget,
                  editors: Mapping[str, SettingEditor] | None = None) -> None:
         """A page of settings; ``title`` is marked with N_() and translated when shown.
@@ -182,6 +196,8 @@ class SettingsDialog(QDialog):
         self.error_label.clear()
         try:
             for name, editor in self.editors.items():
+                if name in self.locked:
+                    continue
                 value = editor.get()
                 if value != self.ctx.settings.get(name):
                     self.ctx.settings.set(name, value)
@@ -206,9 +222,16 @@ class SettingsDialog(QDialog):
                 item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
                 label = item.widget() if item is not None else None
                 if isinstance(label, QLabel) and label.property("setting_title"):
-                    label.setText(translate("", str(label.property("setting_title"))))
+                    text = translate("", str(label.property("setting_title")))
+                    buddy = label.buddy()
+                    if buddy is not None and buddy.objectName().removeprefix("setting_") in self.locked:
+                        text = self.tr("{0} (locked by policy)").format(text)
+                    label.setText(text)
         for name, editor in self.editors.items():
             editor.widget.setAccessibleName(translate("", editor.decl.title))
+            if name in self.locked:
+                editor.widget.setToolTip(self.tr("Locked by your administrator's policy ({0})")
+                                         .format(self.locked[name]))
             if isinstance(editor.widget, QComboBox):
                 for i in range(editor.widget.count()):
                     editor.widget.setItemText(i, choice_label(name, str(editor.widget.itemData(i))))

@@ -132,6 +132,10 @@
         <translation>采样</translation>
     </message>
     <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
         <source>Local API server</source>
         <translation>本地接口服务器</translation>
     </message>
@@ -826,6 +830,14 @@ A desktop assistant that runs a language model entirely on this computer. Only s
     <message>
         <source>Settings</source>
         <translation>设置</translation>
+    </message>
+    <message>
+        <source>{0} (locked by policy)</source>
+        <translation>{0}（已被策略锁定）</translation>
+    </message>
+    <message>
+        <source>Locked by your administrator&apos;s policy ({0})</source>
+        <translation>已被管理员策略锁定（{0}）</translation>
     </message>
     <message>
         <source>Data folder</source>

@@ -14,7 +14,7 @@ from gui_helpers import WAIT_MS
 
 from app.config import REPO_ROOT
 from app.gui.errors import ErrorPresenter, setup_logging
-from app.gui.qt import QAbstractButton, QApplication, QDialogButtonBox, QLineEdit, Qt
+from app.gui.qt import QAbstractButton, QApplication, QDialogButtonBox, QLabel, QLineEdit, Qt
 
 BLOCK = """
 import importlib.abc, sys
@@ -100,6 +100,31 @@ def test_settings_are_persisted_and_applied(qtbot, window, ctx) -> None:  # type
     qtbot.waitUntil(lambda: QApplication.instance().property("autoglm_theme") == "dark",
                     timeout=WAIT_MS)
     ctx.settings.set("theme", "light")
+
+
+def test_a_setting_locked_by_policy_is_shown_locked_and_not_saved(
+        qtbot, window, ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"allow_unsigned_models": False}), encoding="utf-8")
+    monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
+    ctx.settings.set("allow_unsigned", True)  # set before the administrator said no
+    window.settings_action.trigger()
+    dialog = window.settings_dialog
+    box = dialog.editor("allow_unsigned")
+    assert not box.isEnabled() and not box.isChecked()
+    assert str(policy) in box.toolTip() and "policy" in box.toolTip()
+    labels = [w.text() for w in dialog.findChildren(QLabel) if w.buddy() is box]
+    assert labels == ["Allow unsigned models (locked by policy)"]
+    dialog.editor("temperature").setValue(0.9)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                     Qt.MouseButton.LeftButton)
+    saved = json.loads(ctx.settings.path.read_text(encoding="utf-8"))
+    assert saved["temperature"] == pytest.approx(0.9)  # the rest of the dialog still saves
+    assert saved["allow_unsigned"] is True  # untouched: the policy, not the dialog, refuses it
+    monkeypatch.delenv("AUTOGLM_POLICY_FILE")
+    window.settings_action.trigger()  # without the policy the setting is the user's again
+    assert window.settings_dialog.editor("allow_unsigned").isEnabled()
+    window.settings_dialog.reject()
 
 
 def test_shortcuts_reach_their_targets(qtbot, window) -> None:  # type: ignore[no-untyped-def]
