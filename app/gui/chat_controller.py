@@ -3,7 +3,9 @@ written (at most one at a time), and every action on conversations, each carried
 through the conversation service off the GUI thread.
 
 The controller owns the live reply's text, so switching to another conversation
-and back mid-reply shows the reply where it has got to.
+and back mid-reply shows the reply where it has got to. It also remembers which
+branch (version) of each conversation is on screen: the next message continues
+that one, and Regenerate answers its last question.
 """
 
 from __future__ import annotations
@@ -70,6 +72,11 @@ class ChatController(QObject):
         self._provisional: set[str] = set()
         self._after_reply: list[Callable[[], None]] = []
         self._sent_text = ""  # given back to the input box if it could not even be stored
+        # The last message of the branch shown, per conversation (the newest branch until
+        # the user picks another version); and which load is the latest, so that an
+        # older one finishing late does not show a branch the user has left.
+        self._leaves: dict[str, str] = {}
+        self._loads = 0
         conversation_list.selected.connect(self.open)
         conversation_list.new_requested.connect(self.new_chat)
         conversation_list.search_changed.connect(lambda _q: self.refresh_list())
@@ -79,6 +86,7 @@ class ChatController(QObject):
         conversation_list.export_requested.connect(self.export)
         chat.regenerate_requested.connect(self.regenerate)
         chat.edit_requested.connect(self.edit_and_resend)
+        chat.version_requested.connect(self.show_version)
         composer.send_requested.connect(self.send)
         composer.stop_requested.connect(self.stop)
 
@@ -135,20 +143,33 @@ class ChatController(QObject):
         self._pending_new = False
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self, leaf_id: str | None = None) -> None:
+        """Load the open conversation again: the branch shown, or the one through ``leaf_id``."""
         convs, cid = self.conversations, self.current_id
         if convs is None or cid is None:
             return
-        self.taskman.run(lambda: convs.get(cid), self._show, self._load_failed)
+        leaf = leaf_id or self._leaves.get(cid)
+        self._loads += 1
+        load = self._loads
+        self.taskman.run(lambda: convs.get(cid, leaf_id=leaf),
+                         lambda view: self._show(view, load), self._load_failed)
+
+    def show_version(self, message_id: str) -> None:
+        """Show the branch through ``message_id``, another version of a message on screen.
+        Not while a reply is being written: it continues the branch it started on."""
+        if not self.generating and self.chat.conversation_id == self.current_id:
+            self.reload(leaf_id=message_id)  # until it is shown, the shown branch goes on
 
     def _load_failed(self, exc: BaseException) -> None:
         log.info("could not open conversation %s: %s", self.current_id, exc)
         self.errors.show_exception(exc)
 
-    def _show(self, view: ConversationView) -> None:
-        if view.id != self.current_id:
+    def _show(self, view: ConversationView, load: int) -> None:
+        if view.id != self.current_id or load != self._loads:
             return  # the user has moved on
         live = self.generating and view.id == self.live_conversation
+        if view.messages and not live:  # a live reply's own id is the leaf (_reply_started)
+            self._leaves[view.id] = view.messages[-1].id
         if self.chat.conversation_id == view.id and not live:
             self.chat.refresh_messages(view)
         else:
@@ -184,12 +205,13 @@ class ChatController(QObject):
             self.composer.set_text(text)
             return
         cid = self.current_id
+        leaf = self._leaves.get(cid) if cid is not None else None  # continue the branch shown
 
         def start(cancel: threading.Event) -> Reply:
             from app.services.conversations import fallback_title
 
             if cid is not None:
-                return convs.send(cid, text, cancel=cancel)
+                return convs.send(cid, text, cancel=cancel, after=leaf)
             created = convs.create(title=fallback_title(text)).id
             self._provisional.add(created)
             return convs.send(created, text, cancel=cancel)
@@ -202,9 +224,10 @@ class ChatController(QObject):
         convs, cid = self.conversations, self.current_id
         if convs is None or cid is None or self.generating:
             return
+        leaf = self._leaves.get(cid)  # answer the last question of the branch shown
         self.chat.drop_last_reply()
         self.chat.begin_pending(None)
-        self._start(lambda cancel: convs.regenerate(cid, cancel=cancel), cid)
+        self._start(lambda cancel: convs.regenerate(cid, cancel=cancel, leaf_id=leaf), cid)
 
     def edit_and_resend(self, message_id: str, new_text: str) -> None:
         convs, cid = self.conversations, self.current_id
@@ -244,6 +267,7 @@ class ChatController(QObject):
     def _reply_started(self, conversation_id: str, message_id: str) -> None:
         self.live_conversation = conversation_id
         self.live_message_id = message_id
+        self._leaves[conversation_id] = message_id  # the new reply ends the branch shown
         if self._pending_new:
             self._pending_new = False
             self.current_id = conversation_id

@@ -34,6 +34,7 @@ class ChatView(QWidget):
 
     regenerate_requested = Signal()
     edit_requested = Signal(str, str)  # message id, new text
+    version_requested = Signal(str)  # show the branch through this message (another version)
     rendered = Signal()  # the live message was re-rendered (tests and benches wait on it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -174,6 +175,7 @@ class ChatView(QWidget):
         w = MessageWidget(role, content, message=message, can_regenerate=can_regenerate)
         w.regenerate_requested.connect(self.regenerate_requested)
         w.edit_submitted.connect(self.edit_requested)
+        w.version_requested.connect(self.version_requested)
         w.set_busy(self._busy)
         self.column.insertWidget(self.column.count() - 1, w)
         self.widgets.append(w)

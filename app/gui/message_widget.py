@@ -1,5 +1,5 @@
 """One message on screen: its Markdown text at full height, who wrote it, and what can be
-done with it (copy, regenerate, edit and send again)."""
+done with it (copy, regenerate, edit and send again, show another version)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,7 @@ class MessageWidget(QFrame):
 
     regenerate_requested = Signal()
     edit_submitted = Signal(str, str)  # message id, new text
+    version_requested = Signal(str)  # the id of the sibling (another version) to show
 
     def __init__(self, role: str, content: str, *, message: MessageView | None = None,
                  can_regenerate: bool = False, parent: QWidget | None = None) -> None:
@@ -120,6 +121,9 @@ class MessageWidget(QFrame):
         self.role_label.setObjectName("messageRole")
         self.meta_label = QLabel()
         self.meta_label.setObjectName("messageMeta")
+        # ‹ version i of n ›: the other versions of this message (edited, regenerated).
+        self.previous_button = self._version_button("‹", -1)
+        self.next_button = self._version_button("›", +1)
         self.copy_button = self._tool_button("copy", self.copy_to_clipboard)
         self.regenerate_button = self._tool_button("regenerate", self.regenerate_requested.emit)
         self.regenerate_button.setVisible(role == "assistant" and can_regenerate)
@@ -129,7 +133,10 @@ class MessageWidget(QFrame):
         header.setContentsMargins(0, 0, 0, 0)
         header.setSpacing(8)
         header.addWidget(self.role_label)
-        header.addWidget(self.meta_label, 1)
+        header.addWidget(self.previous_button)
+        header.addWidget(self.meta_label)
+        header.addWidget(self.next_button)
+        header.addStretch(1)
         for b in (self.copy_button, self.regenerate_button, self.edit_button):
             header.addWidget(b)
         self.text = MessageText()
@@ -154,6 +161,7 @@ class MessageWidget(QFrame):
         layout.addWidget(self.text)
         layout.addWidget(self.editor)
         layout.addWidget(self.edit_bar)
+        self._update_versions()
         self.retranslate()
 
     def _tool_button(self, name: str, slot) -> QToolButton:  # noqa: ANN001
@@ -163,6 +171,32 @@ class MessageWidget(QFrame):
         b.setAutoRaise(True)
         b.clicked.connect(slot)
         return b
+
+    def _version_button(self, arrow: str, step: int) -> QToolButton:
+        b = QToolButton()
+        b.setObjectName("previousVersionButton" if step < 0 else "nextVersionButton")
+        b.setText(arrow)
+        b.setAutoRaise(True)
+        b.clicked.connect(lambda: self._show_version(step))
+        return b
+
+    def _show_version(self, step: int) -> None:
+        m = self.message
+        if m is None or self.busy:
+            return
+        index = m.sibling_index + step
+        if 0 <= index < len(m.sibling_ids):
+            self.version_requested.emit(m.sibling_ids[index])
+
+    def _update_versions(self) -> None:
+        """‹ › only where there are other versions; each off at its end and while busy."""
+        m = self.message
+        versions = len(m.sibling_ids) if m is not None else 0
+        for b in (self.previous_button, self.next_button):
+            b.setVisible(versions > 1)
+        index = m.sibling_index if m is not None else 0
+        self.previous_button.setEnabled(not self.busy and index > 0)
+        self.next_button.setEnabled(not self.busy and index < versions - 1)
 
     @property
     def content(self) -> str:
@@ -177,6 +211,7 @@ class MessageWidget(QFrame):
         self.status = message.status
         self.regenerate_button.setVisible(self.role == "assistant" and can_regenerate)
         self.edit_button.setVisible(self.role == "user")
+        self._update_versions()
         self.retranslate()
 
     def set_status(self, status: str) -> None:
@@ -189,6 +224,7 @@ class MessageWidget(QFrame):
         self.regenerate_button.setEnabled(not busy)
         self.edit_button.setEnabled(not busy)
         self.save_button.setEnabled(not busy)
+        self._update_versions()
 
     def copy_to_clipboard(self) -> None:
         QApplication.clipboard().setText(self.content)
@@ -234,6 +270,10 @@ class MessageWidget(QFrame):
         self.regenerate_button.setAccessibleName(self.tr("Regenerate reply"))
         self.edit_button.setToolTip(self.tr("Edit this message and send it again"))
         self.edit_button.setAccessibleName(self.tr("Edit and resend"))
+        self.previous_button.setToolTip(self.tr("Show the previous version"))
+        self.previous_button.setAccessibleName(self.tr("Previous version"))
+        self.next_button.setToolTip(self.tr("Show the next version"))
+        self.next_button.setAccessibleName(self.tr("Next version"))
         self.text.setAccessibleName(self.tr("Message text"))
         self.editor.setAccessibleName(self.tr("Edited message"))
         self.save_button.setText(self.tr("Send edited"))

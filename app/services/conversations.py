@@ -47,6 +47,7 @@ class MessageView:
     parent_id: str | None
     n_siblings: int = 1  # branches at this point: edited prompts, regenerated replies
     sibling_index: int = 0  # which of them this is, oldest first
+    sibling_ids: tuple[str, ...] = ()  # their ids, oldest first (this one included)
 
 
 @dataclass(frozen=True)
@@ -236,14 +237,19 @@ class Conversations:
         *,
         params: SamplingParams | None = None,
         cancel: threading.Event | None = None,
+        leaf_id: str | None = None,
     ) -> Reply:
-        """A new answer to the last message of the current branch, beside the old one."""
+        """A new answer to the last message of the current branch, beside the old one.
+
+        ``leaf_id`` picks the branch (the one through it, as ``get`` shows it);
+        by default the newest.
+        """
         model = self._require_model()
         params = params or self._default_params()
         with self.store.repo(write=False) as repo:
             cid = repo.resolve_conversation_id(conversation_id)
             conv = _live(repo.get_conversation(cid), cid)
-            path = repo.get_messages(cid)
+            path = repo.get_messages(cid, leaf_id=leaf_id)
         asked = [i for i, m in enumerate(path) if m.role == "user"]
         if not asked:
             raise AppError("Nothing to answer yet: send a message first.")
@@ -445,6 +451,7 @@ def _message_view(m: MessageRecord, siblings: dict[str | None, builtins.list[str
         parent_id=m.parent_id,
         n_siblings=len(ids),
         sibling_index=ids.index(m.id) if m.id in ids else 0,
+        sibling_ids=tuple(ids),
     )
 
 

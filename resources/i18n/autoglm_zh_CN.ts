@@ -476,6 +476,22 @@ A desktop assistant that runs a language model entirely on this computer. Only s
         <translation>编辑并重新发送</translation>
     </message>
     <message>
+        <source>Show the previous version</source>
+        <translation>显示上一版</translation>
+    </message>
+    <message>
+        <source>Previous version</source>
+        <translation>上一版</translation>
+    </message>
+    <message>
+        <source>Show the next version</source>
+        <translation>显示下一版</translation>
+    </message>
+    <message>
+        <source>Next version</source>
+        <translation>下一版</translation>
+    </message>
+    <message>
         <source>Message text</source>
         <translation>消息内容</translation>
     </message>

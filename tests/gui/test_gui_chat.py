@@ -137,10 +137,13 @@ def test_switching_back_mid_reply_shows_it_still_growing(qtbot, window) -> None:
     with qtbot.waitSignal(window.controller.reply_started, timeout=WAIT_MS) as started:
         pass
     second_id = started.args[0]
+    # The list learns of the new conversation in a refresh of its own; select only once
+    # it is there, or the select is a no-op and the next `shown` is some other load.
+    qtbot.waitUntil(lambda: second_id in window.conversation_list.ids(), timeout=WAIT_MS)
     with qtbot.waitSignal(window.controller.shown, timeout=WAIT_MS):
-        window.conversation_list.select(first.conversation_id)
+        assert window.conversation_list.select(first.conversation_id)
     with qtbot.waitSignal(window.controller.shown, timeout=WAIT_MS):
-        window.conversation_list.select(second_id)
+        assert window.conversation_list.select(second_id)
     if window.controller.worker is not worker:
         # The model ended its reply (EOS) while we were away: it must be shown whole.
         assert window.chat_view.live is None

@@ -277,3 +277,36 @@ def test_reading_needs_no_model_and_sending_says_one_is_missing(
         assert say(convs, conv.id, "Hello!")
         used, window = convs.context_usage(conv.id)
         assert window == 2048 and 0 < used < window
+
+
+def test_each_version_knows_its_siblings_and_regenerate_answers_the_branch_chosen(
+    convs: Conversations,
+) -> None:
+    conv = convs.create()
+    say(convs, conv.id, "Name a river.")
+    question, answer = convs.get(conv.id).messages
+    "".join(convs.edit_and_resend(question.id, "Name a mountain.", params=SHORT))
+    edited, edited_answer = convs.get(conv.id).messages
+
+    assert edited.sibling_ids == (question.id, edited.id)
+    assert convs.get(conv.id, leaf_id=question.id).messages[0].sibling_ids == (
+        question.id, edited.id)
+    assert answer.sibling_ids == (answer.id,) and answer.n_siblings == 1
+
+    # Without a branch chosen, the newest one (the edited question) is answered again.
+    newest = convs.regenerate(conv.id, params=SHORT)
+    "".join(newest)
+    assert convs.get(conv.id).messages[-1].parent_id == edited.id
+    assert convs.get(conv.id).messages[-1].sibling_ids == (edited_answer.id, newest.message_id)
+
+    # The first branch, chosen by its last message: its question is the one answered.
+    older = convs.regenerate(conv.id, params=SHORT, leaf_id=answer.id)
+    text = "".join(older)
+    branch = convs.get(conv.id, leaf_id=older.message_id)
+    assert [m.content for m in branch.messages] == ["Name a river.", text]
+    reply = branch.messages[-1]
+    assert (reply.id, reply.parent_id) == (older.message_id, question.id)
+    assert reply.sibling_ids == (answer.id, older.message_id)
+    assert (reply.n_siblings, reply.sibling_index) == (2, 1)
+    # The edited branch kept its two versions.
+    assert len(convs.get(conv.id, leaf_id=edited.id).messages[-1].sibling_ids) == 2
