@@ -250,6 +250,28 @@ async def _stream(state: ApiState, reqs: list[BatchRequest], waiter: _Waiter, st
         _record(state, reqs)
 
 
+def _sse(state: ApiState, reqs: list[BatchRequest], waiter: _Waiter, start: str,
+         piece: Callable[[int, str], str], finish: Callable[[int, str], str],
+         usage: Callable[[], str] | None) -> StreamingResponse:
+    return StreamingResponse(_stream(state, reqs, waiter, start, piece, finish, usage),
+                             media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+async def _wait_whole(request: Request, state: ApiState, reqs: list[BatchRequest],
+                      waiter: _Waiter) -> Response | None:
+    """Wait for every reply of a non-streamed request; a response instead of the
+    answer when the client has gone (499) or a reply failed."""
+    try:
+        if not await _gather(request, reqs, waiter):
+            return Response(status_code=499)  # nobody is listening any more
+    finally:
+        _record(state, reqs)
+    failed = next((r.error for r in reqs if r.error), None)
+    if failed is not None:
+        return app_error_response(failed)
+    return None
+
+
 # -- chat completions -----------------------------------------------------------------------
 
 def _messages(items: list[ChatMessageIn]) -> list[ChatMessage]:
@@ -302,18 +324,11 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
         def usage() -> str:
             return f'{head}],"usage":{json.dumps(_usage(reqs))}}}\n\n'
 
-        with_usage = body.stream_options is not None and body.stream_options.include_usage
-        return StreamingResponse(_stream(state, reqs, waiter, start, piece, finish,
-                                         usage if with_usage else None),
-                                 media_type="text/event-stream", headers=SSE_HEADERS)
-    try:
-        if not await _gather(request, reqs, waiter):
-            return Response(status_code=499)  # nobody is listening any more
-    finally:
-        _record(state, reqs)
-    failed = next((r.error for r in reqs if r.error), None)
-    if failed is not None:
-        return app_error_response(failed)
+        return _sse(state, reqs, waiter, start, piece, finish,
+                    usage if body.stream_options and body.stream_options.include_usage else None)
+    refused = await _wait_whole(request, state, reqs, waiter)
+    if refused is not None:
+        return refused
     choices = [{"index": i, "message": {"role": "assistant", "content": r.take(), "refusal": None},
                 "logprobs": None, "finish_reason": FINISH.get(r.finish_reason, "stop")}
                for i, r in enumerate(reqs)]
@@ -364,18 +379,11 @@ async def completions(body: CompletionRequest, request: Request) -> Response:
         def usage() -> str:
             return f'{head}],"usage":{json.dumps(_completion_usage(reqs, n))}}}\n\n'
 
-        with_usage = body.stream_options is not None and body.stream_options.include_usage
-        return StreamingResponse(_stream(state, reqs, waiter, start, piece, finish,
-                                         usage if with_usage else None),
-                                 media_type="text/event-stream", headers=SSE_HEADERS)
-    try:
-        if not await _gather(request, reqs, waiter):
-            return Response(status_code=499)
-    finally:
-        _record(state, reqs)
-    failed = next((r.error for r in reqs if r.error), None)
-    if failed is not None:
-        return app_error_response(failed)
+        return _sse(state, reqs, waiter, start, piece, finish,
+                    usage if body.stream_options and body.stream_options.include_usage else None)
+    refused = await _wait_whole(request, state, reqs, waiter)
+    if refused is not None:
+        return refused
     choices = [{"index": i, "text": echo[i] + r.take(), "logprobs": None,
                 "finish_reason": FINISH.get(r.finish_reason, "stop")} for i, r in enumerate(reqs)]
     return _json({"id": rid, "object": "text_completion", "created": created, "model": name,
