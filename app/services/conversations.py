@@ -107,7 +107,7 @@ class Conversations:
     def get(self, conversation_id: str, *, leaf_id: str | None = None) -> ConversationView:
         """A conversation and its current branch (the newest one, or the one through
         ``leaf_id``); ``conversation_id`` may be a unique prefix of the id."""
-        with self.store.repo(write=False) as repo:
+        with self.store.repo(write=False) as repo:  # one read: branch and siblings agree
             cid = repo.resolve_conversation_id(conversation_id)
             conv = _live(repo.get_conversation(cid), cid)
             path = repo.get_messages(cid, leaf_id=leaf_id)
@@ -129,10 +129,7 @@ class Conversations:
     def context_usage(self, conversation_id: str) -> tuple[int, int]:
         """(tokens the prompt would take if sent now, the model's context window)."""
         model = self._require_model()
-        with self.store.repo(write=False) as repo:
-            cid = repo.resolve_conversation_id(conversation_id)
-            conv = _live(repo.get_conversation(cid), cid)
-            path = repo.get_messages(cid)
+        conv, path = self._branch(conversation_id)
         summary, turns = _after_summary(conv, path)
         budget = ContextBudget(model.engine, self._default_params().max_tokens)
         head = head_messages(self._system_prompt(conv), summary)
@@ -169,10 +166,7 @@ class Conversations:
         """Let the model title the conversation from its first exchange; stored and returned.
         Without a model (or if it writes nothing usable) the first words of the first
         message are the title."""
-        with self.store.repo(write=False) as repo:
-            cid = repo.resolve_conversation_id(conversation_id)
-            conv = _live(repo.get_conversation(cid), cid)
-            path = repo.get_messages(cid)
+        conv, path = self._branch(conversation_id)
         asked = [i for i, m in enumerate(path) if m.role == "user"]
         if not asked:
             raise AppError("Nothing to title yet: the conversation has no messages.")
@@ -190,7 +184,7 @@ class Conversations:
                 log.warning("the model could not title the conversation: %s", err)
         title = title or fallback_title(question.content)
         with self.store.repo() as repo:
-            repo.rename_conversation(cid, title)
+            repo.rename_conversation(conv.id, title)
         return title
 
     # --- replies ---------------------------------------------------------------------------
@@ -213,22 +207,19 @@ class Conversations:
             raise AppError("Nothing to send: the message is empty.")
         model = self._require_model()
         params = params or self._default_params()
-        with self.store.repo(write=False) as repo:
-            cid = repo.resolve_conversation_id(conversation_id)
-            conv = _live(repo.get_conversation(cid), cid)
-            path = repo.get_messages(cid, leaf_id=after)
+        conv, path = self._branch(conversation_id, leaf_id=after)
         if after is not None:
             path = path[: [m.id for m in path].index(after) + 1]
         system = self._system_prompt(conv)
         ContextBudget(model.engine, params.max_tokens).require_fit(system, text)
         with self.store.repo() as repo:  # the question and the empty reply: both or neither
             question = repo.add_message(
-                cid, "user", text, parent_id=path[-1].id if path else None,
+                conv.id, "user", text, parent_id=path[-1].id if path else None,
                 token_count=model.engine.count_tokens(text),
             )
-            reply_id = self._begin(repo, cid, question.id, model, params)
+            reply_id = self._begin(repo, conv.id, question.id, model, params)
             if conv.model != model.name:
-                conv = repo.update_conversation(cid, model=model.name)
+                conv = repo.update_conversation(conv.id, model=model.name)
         return self._reply(conv, [*path, question], reply_id, params, cancel, model)
 
     def regenerate(
@@ -246,16 +237,13 @@ class Conversations:
         """
         model = self._require_model()
         params = params or self._default_params()
-        with self.store.repo(write=False) as repo:
-            cid = repo.resolve_conversation_id(conversation_id)
-            conv = _live(repo.get_conversation(cid), cid)
-            path = repo.get_messages(cid, leaf_id=leaf_id)
+        conv, path = self._branch(conversation_id, leaf_id=leaf_id)
         asked = [i for i, m in enumerate(path) if m.role == "user"]
         if not asked:
             raise AppError("Nothing to answer yet: send a message first.")
         path = path[: asked[-1] + 1]
         with self.store.repo() as repo:
-            reply_id = self._begin(repo, cid, path[-1].id, model, params)
+            reply_id = self._begin(repo, conv.id, path[-1].id, model, params)
         return self._reply(conv, path, reply_id, params, cancel, model)
 
     def edit_and_resend(
@@ -305,6 +293,13 @@ class Conversations:
         self.close()
 
     # --- inside ----------------------------------------------------------------------------
+
+    def _branch(self, conversation_id: str, *, leaf_id: str | None = None
+                ) -> tuple[ConversationRecord, builtins.list[MessageRecord]]:
+        """A live conversation and its current branch (through ``leaf_id`` if given)."""
+        with self.store.repo(write=False) as repo:
+            cid = repo.resolve_conversation_id(conversation_id)
+            return _live(repo.get_conversation(cid), cid), repo.get_messages(cid, leaf_id=leaf_id)
 
     def _begin(
         self, repo: Any, cid: str, parent_id: str, model: LoadedModel, params: SamplingParams
