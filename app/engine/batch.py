@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine import native
-from app.engine.llama import _split_at_stop
+from app.engine.llama import _common_prefix, _split_at_stop
 from app.engine.sampler import build_sampler
 from app.engine.types import ChatMessage, ReplyStats, SamplingParams
 from app.engine.vocab import Vocab
@@ -557,12 +557,6 @@ class BatchEngine:
         self.close()
 
 
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
 
 
 def _pick_slot(slots: list[_Slot], idle: list[_Slot], tokens: Sequence[int]) -> _Slot:

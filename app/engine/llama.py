@@ -240,11 +240,8 @@ class LlamaEngine:
         Returns False when cancelled part-way; what was processed stays cached.
         """
         lib = self._lib
-        common = 0
         cached = self._cached
-        limit = min(len(cached), len(tokens))
-        while common < limit and cached[common] == tokens[common]:
-            common += 1
+        common = _common_prefix(cached, tokens)
         if common == len(tokens):
             common -= 1  # the last prompt token must be decoded again to get its logits
         if not lib.llama_memory_seq_rm(self._mem, 0, common, -1):
@@ -296,6 +293,15 @@ class LlamaEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many tokens ``a`` and ``b`` share from the start."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
 
 
 def _split_at_stop(text: str, stops: tuple[str, ...]) -> tuple[str, str, bool]:
