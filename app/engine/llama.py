@@ -1,9 +1,9 @@
 """The llama.cpp engine: one loaded model and one context, streaming tokens.
 
-The decode loop is the product's hot path. Per token it makes only the C
-calls a bare llama.cpp loop makes (sample through the C sampler chain, decode
-one token) plus a dictionary lookup for the token's text: no logits copied
-into Python, no Python-side sampling.
+The decode loop is the product's hot path. Per token it makes two C calls
+(sample through the compiled step and llama.cpp's sampler chain, decode one
+token) plus a dictionary lookup for the token's text: no logits copied into
+Python, no Python-side sampling.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from app.engine import native
+from app.engine.sampler import Sampler
 from app.engine.types import ChatMessage, LoadPlan, ReplyStats, SamplingParams
 from app.engine.vocab import Vocab
 from app.errors import ContextOverflow, EngineError, ModelLoadFailed
@@ -175,9 +175,9 @@ class LlamaEngine:
             stats.finish_reason = "cancelled"
             stats.total_s = time.perf_counter() - t0
             return
-        chain = self._sampler(params, tokens)
+        sampler = self._sampler(params, tokens)
         ctx, pieces, piece_of = self._ctx, self.vocab._pieces, self.vocab.piece
-        decode, sample = lib.llama_decode, lib.llama_sampler_sample
+        decode, sample = lib.llama_decode, sampler.sample
         batch_get_one = lib.llama_batch_get_one
         tok_one = self._tok_one
         one_token = batch_get_one(tok_one, 1)  # views tok_one: built once, refilled per token
@@ -193,7 +193,7 @@ class LlamaEngine:
                 if cancel is not None and cancel.is_set():
                     finish = "cancelled"
                     break
-                tok = sample(chain, ctx, -1)
+                tok = sample(ctx, -1)
                 hit = pieces.get(tok)
                 piece, eog = hit if hit is not None else piece_of(tok)
                 if eog:
@@ -224,7 +224,7 @@ class LlamaEngine:
             if tail and finish != "stop":
                 yield tail
         finally:
-            lib.llama_sampler_free(chain)
+            sampler.free()
             t_end = time.perf_counter()
             stats.generated_tokens = n_gen
             stats.finish_reason = finish
@@ -265,10 +265,8 @@ class LlamaEngine:
             pos += len(chunk)
         return True
 
-    def _sampler(self, params: SamplingParams, prompt: list[int]) -> Any:
-        from app.engine.sampler import build_sampler
-
-        return build_sampler(self._lib, self.vocab.handle, self.n_vocab, params, prompt)
+    def _sampler(self, params: SamplingParams, prompt: list[int]) -> Sampler:
+        return Sampler(self._lib, self.vocab.handle, self.n_vocab, params, prompt)
 
     # -- lifetime -----------------------------------------------------------------------------
 

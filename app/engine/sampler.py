@@ -1,24 +1,87 @@
-"""llama.cpp's C sampler chain for one generation: grammar, penalties,
-top-k/top-p/min-p, temperature and the seeded random draw, all in C."""
+"""One generation's sampler: llama.cpp's C sampler chain (grammar, penalties,
+top-k/top-p/min-p, temperature and the seeded random draw) and the step that
+runs it once per token, all in C.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ctypes
+import functools
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.engine.types import SamplingParams
 from app.errors import EngineError
 
+log = logging.getLogger(__name__)
+
 LLAMA_DEFAULT_SEED = 0xFFFFFFFF  # a new random seed each time
 
-# Cut the candidates to top (k + repeat_last_n) before the penalty sampler; exact, and
-# a switch only so that a test can prove the output is the same without it.
+# Both switches exist so that tests can prove the output is the same without them.
+# Cut the candidates to the top (k + repeat_last_n) before the penalty sampler; exact.
 PENALTY_PRECUT = True
+# Make the chain's first cut straight from the logits in C (_sampling.c), instead of
+# llama_sampler_sample's copy of the whole vocabulary; exact.
+COMPILED_STEP = True
 
 
-def build_sampler(lib: Any, vocab: Any, n_vocab: int, params: SamplingParams,
-                  prompt: Sequence[int] = ()) -> Any:
-    """A new sampler chain; the caller frees it with ``llama_sampler_free``."""
+class Sampler:
+    """The sampler chain of one generation; ``sample(ctx, idx)`` picks the next token.
+
+    The caller frees it with ``free()``.
+    """
+
+    def __init__(self, lib: Any, vocab: Any, n_vocab: int, params: SamplingParams,
+                 prompt: Sequence[int] = ()) -> None:
+        self._lib = lib
+        cut = first_cut(params)
+        # A grammar must see every candidate before any cut.
+        use_step = COMPILED_STEP and cut and not params.grammar
+        step = compiled_step(lib) if use_step else None
+        self.chain = build_chain(lib, vocab, n_vocab, params, prompt,
+                                 precut=0 if step is not None else cut)
+        self.compiled = step is not None
+        self.sample: Callable[[Any, int], int]
+        if step is not None:
+            address = ctypes.cast(self.chain, ctypes.c_void_p).value
+            self.sample = functools.partial(step, address, n_vocab, cut)
+        else:
+            self.sample = functools.partial(lib.llama_sampler_sample, self.chain)
+
+    def free(self) -> None:
+        if self.chain is not None:
+            self._lib.llama_sampler_free(self.chain)
+            self.chain = None
+
+
+def first_cut(params: SamplingParams) -> int:
+    """How many of the largest logits the chain can be cut to before it runs; 0 for none.
+
+    Top-p without a top-k must see every candidate. Penalties
+    only lower logits (when frequency and presence penalties are not negative) and
+    touch at most last_n tokens, so whatever the rest of the chain keeps (top-k, or
+    top-1 for greedy) always lies within the raw top (k + last_n).
+    """
+    keep = 1 if params.temperature <= 0 else params.top_k
+    if keep <= 0:
+        return 0
+    last_n = params.repeat_last_n
+    if not _penalizes(params):
+        return keep
+    lowers_only = params.frequency_penalty >= 0.0 and params.presence_penalty >= 0.0
+    return keep + last_n if lowers_only and last_n > 0 and PENALTY_PRECUT else 0
+
+
+def _penalizes(params: SamplingParams) -> bool:
+    return params.repeat_last_n != 0 and (
+        params.repeat_penalty != 1.0 or params.frequency_penalty != 0.0
+        or params.presence_penalty != 0.0)
+
+
+def build_chain(lib: Any, vocab: Any, n_vocab: int, params: SamplingParams,
+                prompt: Sequence[int] = (), *, precut: int = 0) -> Any:
+    """A new llama.cpp sampler chain, beginning with a top-``precut`` when it is not 0."""
     sp = lib.llama_sampler_chain_default_params()
     sp.no_perf = True
     chain = lib.llama_sampler_chain_init(sp)
@@ -29,20 +92,14 @@ def build_sampler(lib: Any, vocab: Any, n_vocab: int, params: SamplingParams,
             lib.llama_sampler_free(chain)
             raise EngineError("the output grammar is not valid GBNF")
         add(chain, g)
-    last_n = params.repeat_last_n
-    penalize = last_n != 0 and (params.repeat_penalty != 1.0 or params.frequency_penalty != 0.0
-                                or params.presence_penalty != 0.0)
-    lowers_only = params.frequency_penalty >= 0.0 and params.presence_penalty >= 0.0
-    keep = 1 if params.temperature <= 0 else params.top_k  # what the rest of the chain keeps
-    if PENALTY_PRECUT and penalize and lowers_only and keep > 0 and last_n > 0:
+    penalize = _penalizes(params)
+    if precut and penalize:
         # The penalty sampler visits every candidate, the costliest step over a full
-        # vocabulary. Penalties only lower logits and touch at most last_n tokens, so the
-        # penalised top-k (top-1 for greedy) always lies within the raw top (k + last_n):
-        # cut there first.
-        add(chain, lib.llama_sampler_init_top_k(keep + last_n))
+        # vocabulary: cut first (see first_cut for why this is exact).
+        add(chain, lib.llama_sampler_init_top_k(precut))
     if penalize:
         add(chain, lib.llama_sampler_init_penalties(
-            n_vocab, last_n, params.repeat_penalty, params.frequency_penalty,
+            n_vocab, params.repeat_last_n, params.repeat_penalty, params.frequency_penalty,
             params.presence_penalty))
     if params.temperature <= 0:
         add(chain, lib.llama_sampler_init_greedy())
@@ -57,6 +114,43 @@ def build_sampler(lib: Any, vocab: Any, n_vocab: int, params: SamplingParams,
         add(chain, lib.llama_sampler_init_dist(params.seed if params.seed >= 0 else LLAMA_DEFAULT_SEED))
     # Penalties look at recent tokens; let them see the end of the prompt, as llama-server does.
     if penalize and not params.grammar:
-        for tok in prompt[-max(0, last_n):]:
+        for tok in prompt[-max(0, params.repeat_last_n):]:
             lib.llama_sampler_accept(chain, tok)
     return chain
+
+
+_step: list[Callable[..., int] | None] = []
+
+
+def compiled_step(lib: Any) -> Callable[..., int] | None:
+    """``_sampling.sample`` bound to this llama.cpp, or None where it cannot be used."""
+    if _step:
+        return _step[0]
+    step = None
+    try:
+        from app.engine import _sampling
+    except ImportError as exc:
+        log.warning("the compiled sampling step is not built (%s); sampling through "
+                    "llama.cpp's own copy of every logit instead", exc)
+    else:
+        if _layout_matches(lib):
+            raw = lib.llama_cpp._lib  # the CDLL: plain function pointers
+            _sampling.bind(*(ctypes.cast(getattr(raw, name), ctypes.c_void_p).value
+                             for name in ("llama_get_logits_ith", "llama_sampler_apply",
+                                          "llama_sampler_accept")))
+            step = _sampling.sample
+        else:
+            log.warning("llama.cpp's token data layout is not the one _sampling.c was "
+                        "written for; sampling through llama_sampler_sample instead")
+    _step.append(step)
+    return step
+
+
+def _layout_matches(lib: Any) -> bool:
+    """Whether llama.h's structs are laid out as _sampling.c mirrors them."""
+    data, array = lib.llama_token_data, lib.llama_token_data_array
+    ptr = ctypes.sizeof(ctypes.c_void_p)
+    return (ctypes.sizeof(data) == 12
+            and (data.id.offset, data.logit.offset, data.p.offset) == (0, 4, 8)
+            and (array.data.offset, array.size.offset, array.selected.offset, array.sorted.offset)
+            == (0, ptr, 2 * ptr, 2 * ptr + 8))
