@@ -18,6 +18,7 @@
 #define Py_LIMITED_API 0x030B0000
 #include <Python.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 typedef struct {
@@ -30,7 +31,7 @@ typedef struct {
     token_data *data;
     size_t size;
     int64_t selected;
-    _Bool sorted;
+    bool sorted;
 } token_data_array;
 
 typedef float *(*get_logits_ith_fn)(void *ctx, int32_t i);
@@ -114,6 +115,7 @@ static void *as_pointer(PyObject *o)
 
 static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)self;
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "bind(get_logits_ith, sampler_apply, sampler_accept)");
         return NULL;
@@ -136,6 +138,7 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 /* sample(chain, n_vocab, n_keep, ctx, idx) -> token */
 static PyObject *sample(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)self;
     if (nargs != 5) {
         PyErr_SetString(PyExc_TypeError, "sample(chain, n_vocab, n_keep, ctx, idx)");
         return NULL;
@@ -164,7 +167,7 @@ static PyObject *sample(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     token_data *buf = n_keep <= STACK_CANDIDATES ? stack : malloc(sizeof(token_data) * (size_t)n_keep);
     if (!buf)
         return PyErr_NoMemory();
-    token_data_array cur = {buf, (size_t)top_n(logits, (int)n_vocab, (int)n_keep, buf), -1, 1};
+    token_data_array cur = {buf, (size_t)top_n(logits, (int)n_vocab, (int)n_keep, buf), -1, true};
     sampler_apply(chain, &cur);
     int32_t token = -1;
     if (cur.selected >= 0 && (size_t)cur.selected < cur.size)
