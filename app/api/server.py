@@ -17,6 +17,7 @@ from typing import IO, Any
 from app.api.state import ApiState, ServeOptions
 from app.errors import AppError
 from app.services.context import AppContext
+from app.services.models import LoadedModel
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,10 @@ def serve(ctx: AppContext, options: ServeOptions, *, out: IO[str] | None = None)
 class LocalServer:
     """The API server on a background thread of this process (for the GUI's settings)."""
 
-    def __init__(self, ctx: AppContext, options: ServeOptions) -> None:
-        self.state = ApiState(ctx, options, ctx.api_keys)
+    def __init__(self, ctx: AppContext, options: ServeOptions,
+                 share: LoadedModel[Any] | None = None) -> None:
+        """``share``: the app's loaded model, whose weights serve when it is the same file."""
+        self.state = ApiState(ctx, options, ctx.api_keys, share)
         self._server = _uvicorn_server(self.state)
         self._sockets: list[socket.socket] = []
         self._thread = threading.Thread(target=self._run, name="api-server", daemon=True)

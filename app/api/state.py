@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.api.auth import Gatekeeper
 from app.api.errors import ApiError
@@ -15,6 +16,7 @@ from app.api.metrics import Metrics
 from app.errors import AppError, ConfigError
 from app.security.api_keys import ApiKeyStore
 from app.services.context import AppContext
+from app.services.models import LoadedModel
 from app.services.serving import ServedModel
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ class ApiState:
     ctx: AppContext
     options: ServeOptions
     keys: ApiKeyStore
+    share: LoadedModel[Any] | None = None  # a model loaded already, whose weights may serve
     status: str = "loading"  # loading | ready | failed | draining
     error: str | None = None
     model: ServedModel | None = None
@@ -107,6 +110,7 @@ class ApiState:
                 self.ctx, o.model, slots=o.slots, n_ctx=o.n_ctx, threads=o.threads,
                 gpu_layers=o.gpu_layers, allow_unsigned=o.allow_unsigned,
                 queue_depth=o.queue_depth, n_batch=o.n_batch, kv_unified=o.kv_unified,
+                share=self.share,
             )
         except AppError as exc:
             self.status, self.error = "failed", str(exc)

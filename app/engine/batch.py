@@ -29,7 +29,7 @@ from app.engine import native
 from app.engine.llama import _common_prefix, _split_at_stop
 from app.engine.sampler import Sampler
 from app.engine.types import ChatMessage, ReplyStats, SamplingParams
-from app.engine.vocab import Vocab
+from app.engine.weights import Weights, free_context, take_weights
 from app.errors import AppError, ContextOverflow, EngineError, ModelLoadFailed, ServerBusy
 
 log = logging.getLogger(__name__)
@@ -150,18 +150,16 @@ class _Slot:
 class BatchEngine:
     """One model, one context of ``slots`` sequences, one scheduler thread."""
 
-    def __init__(self, load_path: str, config: BatchConfig, *, name: str = "") -> None:
+    def __init__(self, load_path: str, config: BatchConfig, *, name: str = "",
+                 weights: Weights | None = None) -> None:
+        """Load the model, or use ``weights`` already loaded (another reference to them)."""
         self.config = config
         self.name = name
         lib = self._lib = native.llama()
-        mparams = lib.llama_model_default_params()
-        mparams.n_gpu_layers = config.n_gpu_layers
-        mparams.use_mmap = config.use_mmap
-        self._model = lib.llama_model_load_from_file(load_path.encode("utf-8"), mparams)
-        if not self._model:
-            raise ModelLoadFailed(f"llama.cpp could not load the model {name or load_path}")
-        self.vocab = Vocab(lib, self._model)
-        self.n_ctx_train = lib.llama_model_n_ctx_train(self._model)
+        self.weights = take_weights(load_path, weights, config.n_gpu_layers, config.use_mmap, name)
+        self._model = self.weights.handle
+        self.vocab = self.weights.vocab
+        self.n_ctx_train = self.weights.n_ctx_train
         n_slots = max(1, config.slots)
         per_slot = min(config.n_ctx_slot, self.n_ctx_train) if self.n_ctx_train > 0 else config.n_ctx_slot
         n_batch = max(config.n_batch, n_slots)
@@ -176,7 +174,7 @@ class BatchEngine:
         cparams.no_perf = True
         self._ctx = lib.llama_init_from_model(self._model, cparams)
         if not self._ctx:
-            lib.llama_model_free(self._model)
+            self.weights.release()
             raise ModelLoadFailed(
                 f"llama.cpp could not create a context of {n_slots} × {per_slot} tokens for "
                 f"{name or load_path} (not enough memory? try fewer --slots or a smaller --ctx)"
@@ -542,14 +540,10 @@ class BatchEngine:
             if self._embedder is not None:
                 self._embedder.close()
                 self._embedder = None
-        if self._ctx:
-            self._threadpool.detach(self._ctx)
-            self._lib.llama_free(self._ctx)
-            self._ctx = None
-            self._threadpool.free()
-        if self._model:
-            self._lib.llama_model_free(self._model)
-            self._model = None
+        if self._model is not None:
+            free_context(self._lib, self._ctx, self._threadpool)
+            self._ctx = self._model = None
+            self.weights.release()
 
     def __enter__(self) -> BatchEngine:
         return self

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from app.engine import native
 from app.engine.sampler import Sampler
 from app.engine.types import ChatMessage, LoadPlan, ReplyStats, SamplingParams
-from app.engine.vocab import Vocab
+from app.engine.weights import Weights, free_context, take_weights
 from app.errors import ContextOverflow, EngineError, ModelLoadFailed
 
 log = logging.getLogger(__name__)
@@ -68,24 +68,21 @@ class LlamaEngine:
     """One model, one context; one generation at a time (guarded by a lock)."""
 
     def __init__(self, load_path: str, config: EngineConfig, *, plan: LoadPlan | None = None,
-                 name: str = "") -> None:
+                 name: str = "", weights: Weights | None = None) -> None:
+        """Load the model, or use ``weights`` already loaded (another reference to them)."""
         self.config = config
         self.plan = plan
         self.name = name
         self._lib = native.llama()
         lib = self._lib
         self._lock = threading.Lock()  # not RLock: a dropped generator may be finalised on another thread
-        mparams = lib.llama_model_default_params()
-        mparams.n_gpu_layers = config.n_gpu_layers
-        mparams.use_mmap = config.use_mmap
-        self._model = lib.llama_model_load_from_file(load_path.encode("utf-8"), mparams)
-        if not self._model:
-            raise ModelLoadFailed(f"llama.cpp could not load the model {name or load_path}")
-        self.vocab = Vocab(lib, self._model)
+        self.weights = take_weights(load_path, weights, config.n_gpu_layers, config.use_mmap, name)
+        self._model = self.weights.handle
+        self.vocab = self.weights.vocab
         self.n_vocab = self.vocab.n_vocab
         self.chat_template = self.vocab.chat_template
-        self.n_ctx_train = lib.llama_model_n_ctx_train(self._model)
-        self.n_layers = lib.llama_model_n_layer(self._model)
+        self.n_ctx_train = self.weights.n_ctx_train
+        self.n_layers = self.weights.n_layers
         cparams = lib.llama_context_default_params()
         n_ctx = config.n_ctx
         if n_ctx > self.n_ctx_train and not config.rope_scaling:
@@ -102,7 +99,7 @@ class LlamaEngine:
             cparams.yarn_orig_ctx = self.n_ctx_train
         self._ctx = lib.llama_init_from_model(self._model, cparams)
         if not self._ctx:
-            lib.llama_model_free(self._model)
+            self.weights.release()
             raise ModelLoadFailed(
                 f"llama.cpp could not create a context of {n_ctx} tokens for {name or load_path} "
                 "(not enough memory?)"
@@ -276,15 +273,13 @@ class LlamaEngine:
             self._cached.clear()
 
     def close(self) -> None:
+        """Free the context, and the model unless another engine still uses its weights."""
         with self._lock:
-            if getattr(self, "_ctx", None):
-                self._threadpool.detach(self._ctx)
-                self._lib.llama_free(self._ctx)
-                self._ctx = None
-                self._threadpool.free()
-            if getattr(self, "_model", None):
-                self._lib.llama_model_free(self._model)
-                self._model = None
+            if self._model is None:
+                return
+            free_context(self._lib, self._ctx, self._threadpool)
+            self._ctx = self._model = None
+            self.weights.release()
 
     def __enter__(self) -> LlamaEngine:
         return self

@@ -112,7 +112,8 @@ class MainWindow(QMainWindow):
             self.composer, self.status, lambda: self.model,
         )
         self.controller.generating_changed.connect(self._generating_changed)
-        self.api_server = ServerController(ctx, self.taskman, self)  # outlives the Settings dialog
+        # outlives the Settings dialog; serves with the weights of the model loaded here
+        self.api_server = ServerController(ctx, self.taskman, self, lambda: self.model)
         self._close_box: QMessageBox | None = None
         self._quitting = False
         self.settings_dialog: Any = None

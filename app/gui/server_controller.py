@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from app.api.server import LocalServer
     from app.gui.taskman import TaskManager
     from app.services.context import AppContext
+    from app.services.models import LoadedModel
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,14 @@ class ServerController(QObject):
 
     changed = Signal()  # state, address or error
 
-    def __init__(self, ctx: AppContext, taskman: TaskManager, parent: QObject | None = None) -> None:
+    def __init__(self, ctx: AppContext, taskman: TaskManager, parent: QObject | None = None,
+                 shared_model: Callable[[], LoadedModel[Any] | None] = lambda: None) -> None:
+        """``shared_model``: the app's loaded model now; the server shares its weights
+        when it serves the same file, rather than loading a second copy."""
         super().__init__(parent)
         self.ctx = ctx
         self.taskman = taskman
+        self.shared_model = shared_model
         self.state = "stopped"  # stopped | starting | running | stopping
         self.address = ""
         self.error = ""  # why the last start failed
@@ -70,18 +75,20 @@ class ServerController(QObject):
             return
         self.host = host
         options = {**self.serve_options, "host": host, "port": port}
-        worker = ServerStartWorker(lambda: self._start(options))
+        share = self.shared_model()
+        worker = ServerStartWorker(lambda: self._start(options, share))
         worker.finished.connect(self._started)
         worker.failed.connect(self._start_failed)
         self.start_worker = worker
         self._set("starting")
         self.taskman.start(worker)
 
-    def _start(self, options: dict[str, Any]) -> str:  # on the worker's thread
+    def _start(self, options: dict[str, Any],
+               share: LoadedModel[Any] | None) -> str:  # on the worker's thread
         from app.api.server import LocalServer
         from app.api.state import ServeOptions
 
-        server = LocalServer(self.ctx, ServeOptions(**options))
+        server = LocalServer(self.ctx, ServeOptions(**options), share)
         with self._lock:
             if self._closed:  # the app quit while this was on its way
                 raise Cancelled()

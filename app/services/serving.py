@@ -10,16 +10,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from app.engine.types import ChatMessage, SamplingParams
 from app.errors import AppError
 from app.services.context import AppContext
-from app.services.models import LoadedModel, Progress, load_verified
+from app.services.models import LoadedModel, Progress, load_verified, resolve_model
 
 if TYPE_CHECKING:
     from app.engine.batch import BatchEngine, BatchRequest
     from app.engine.types import LoadPlan
+    from app.engine.weights import Weights
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +43,49 @@ def load_served_model(ctx: AppContext, name: str | None = None, *, slots: int = 
                       n_ctx: int | None = None, threads: int | None = None,
                       gpu_layers: int | None = None, allow_unsigned: bool = False,
                       queue_depth: int = 64, n_batch: int = 512, kv_unified: bool = False,
-                      progress: Progress | None = None) -> ServedModel:
+                      progress: Progress | None = None,
+                      share: LoadedModel[Any] | None = None) -> ServedModel:
     """The model for ``slots`` concurrent sequences of ``n_ctx`` tokens each, through the
-    same signature gate as every other door."""
+    same signature gate as every other door.
+
+    ``share``: a model this process has loaded already (the desktop app's). When it is
+    the same file, with the GPU layers asked for, the server's contexts use its weights
+    instead of a second copy in memory and on the GPU.
+    """
     from app.engine.batch import BatchConfig, BatchEngine
+
+    weights = _shareable_weights(ctx, name, share, gpu_layers)
 
     def build(load_path: str, file_name: str, plan: LoadPlan, per_slot: int) -> BatchEngine:
         config = BatchConfig(
             slots=slots, n_ctx_slot=per_slot, n_batch=n_batch, n_threads=plan.n_threads,
-            n_gpu_layers=plan.n_gpu_layers, queue_depth=queue_depth, kv_unified=kv_unified,
+            n_gpu_layers=plan.n_gpu_layers if weights is None else weights.n_gpu_layers,
+            queue_depth=queue_depth, kv_unified=kv_unified,
         )
-        return BatchEngine(load_path, config, name=file_name)
+        return BatchEngine(load_path, config, name=file_name, weights=weights)
 
-    return load_verified(ctx, name, build, n_ctx=n_ctx, sequences=slots,
-                         allow_unsigned=allow_unsigned, gpu_layers=gpu_layers, threads=threads,
-                         progress=progress)
+    model = load_verified(ctx, name, build, n_ctx=n_ctx, sequences=slots,
+                          allow_unsigned=allow_unsigned, gpu_layers=gpu_layers, threads=threads,
+                          progress=progress)
+    if weights is not None and model.engine.weights is weights:
+        model.plan = replace(model.plan, n_gpu_layers=weights.n_gpu_layers,
+                             reason="the weights the desktop app has loaded")
+        log.info("the API server shares the loaded weights of %s", model.name)
+    return model
+
+
+def _shareable_weights(ctx: AppContext, name: str | None, share: LoadedModel[Any] | None,
+                       gpu_layers: int | None) -> Weights | None:
+    weights = getattr(share.engine, "weights", None) if share is not None else None
+    if weights is None or not weights.alive:
+        return None
+    if gpu_layers is not None and gpu_layers != weights.n_gpu_layers:
+        return None
+    try:
+        same = resolve_model(ctx, name).resolve() == share.path.resolve()  # type: ignore[union-attr]
+    except AppError:
+        return None  # load_verified reports it
+    return weights if same else None
 
 
 def sampling_for_request(ctx: AppContext, **overrides: Any) -> SamplingParams:

@@ -196,3 +196,31 @@ def test_quitting_while_the_server_starts_ends_it_too(qtbot, window) -> None:  #
         return False
 
     qtbot.waitUntil(refused, timeout=WAIT_MS)
+
+
+def test_the_server_uses_the_weights_the_app_has_loaded(qtbot, make_window, ctx) -> None:  # type: ignore[no-untyped-def]
+    from app.gui.main_window import default_loader
+
+    window = make_window(loader=default_loader(ctx), owns_model=True)  # the app's own loading
+    first = window.model
+    page = open_server_page(qtbot, window)
+    page.port.setValue(free_port())
+    address = start(qtbot, window, page)
+    served = window.api_server._server.state.model
+    weights = first.engine.weights
+    assert served.engine.weights is weights  # one copy of the model, not two
+    assert served.plan.n_gpu_layers == first.plan.n_gpu_layers
+
+    # The app loads its model anew (as after choosing another) while the server runs:
+    # the server keeps the weights it serves with, and answers.
+    with qtbot.waitSignal(window.model_ready, timeout=WAIT_MS):
+        window.reload_model()
+    assert window.model is not first
+    assert window.model.engine.weights is not weights
+    assert weights.alive
+    assert complete(address).status_code == 200
+
+    window.settings_dialog.reject()
+    window.api_server.stop()
+    qtbot.waitUntil(lambda: window.api_server.state == "stopped", timeout=WAIT_MS)
+    assert not weights.alive  # the last holder let go
