@@ -135,9 +135,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
             sys.stderr.write("stopped\n")
             return 130
     finally:
-        model.close()
         if convs is not None:
-            convs.close()
+            convs.close()  # first: a title being made still uses the model
+        model.close()
     return 0
 
 
@@ -210,9 +210,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
                     out.update(conversation_id=conversation_id, message_id=reply.message_id)
                 _emit_json(out)
     finally:
-        model.close()
         if convs is not None:
-            convs.close()
+            convs.close()  # first: a title being made still uses the model
+        model.close()
         _saved_note(conversation_id)
     return 0
 

@@ -161,6 +161,8 @@ class LlamaEngine:
     def _run(self, tokens: list[int], params: SamplingParams, cancel: threading.Event | None,
              stops: tuple[str, ...], stats: ReplyStats) -> Iterator[str]:
         with self._lock:
+            if self._ctx is None:
+                raise EngineError("the model has been unloaded")
             yield from self._run_locked(tokens, params, cancel, stops, stats)
 
     def _run_locked(self, tokens: list[int], params: SamplingParams,

@@ -7,6 +7,8 @@ import builtins
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -77,13 +79,19 @@ class Conversations:
     load in the background, or change), or None where no reply will be asked for.
     """
 
-    def __init__(self, ctx: AppContext, store: Store, model: ModelSource = None) -> None:
+    def __init__(self, ctx: AppContext, store: Store, model: ModelSource = None, *,
+                 titler: Executor | None = None) -> None:
+        """``titler`` runs the model's titles after first replies (default: a thread of
+        its own, made on first use), so a reply ends without waiting for its title."""
         self.ctx = ctx
         self.store = store
         self.model = model
         self.flush_interval_s = 0.25  # how often a streaming reply is saved
         self._owns_store = False
         self._lock = threading.Lock()
+        self._titler = titler
+        self._owns_titler = titler is None
+        self._titles: builtins.list[Future[None]] = []
         # drop_oldest: where each conversation's last prompt started, so the next one
         # keeps that start (and llama.cpp its KV cache) while it fits.
         self._anchors: dict[str, str] = {}
@@ -162,10 +170,10 @@ class Conversations:
         with self.store.repo() as repo:
             repo.restore_conversation(conversation_id)
 
-    def auto_title(self, conversation_id: str) -> str:
+    def auto_title(self, conversation_id: str, *, only_if_untitled: bool = False) -> str:
         """Let the model title the conversation from its first exchange; stored and returned.
         Without a model (or if it writes nothing usable) the first words of the first
-        message are the title."""
+        message are the title. ``only_if_untitled``: keep a title given meanwhile."""
         conv, path = self._branch(conversation_id)
         asked = [i for i, m in enumerate(path) if m.role == "user"]
         if not asked:
@@ -184,8 +192,19 @@ class Conversations:
                 log.warning("the model could not title the conversation: %s", err)
         title = title or fallback_title(question.content)
         with self.store.repo() as repo:
+            if only_if_untitled:
+                current = _live(repo.get_conversation(conv.id), conv.id).title
+                if current:
+                    return current
             repo.rename_conversation(conv.id, title)
         return title
+
+    def wait_for_titles(self, timeout: float | None = None) -> bool:
+        """Wait for the titles being made after first replies; False if some are still
+        being made after ``timeout`` seconds."""
+        with self._lock:
+            pending = [f for f in self._titles if not f.done()]
+        return not futures_wait(pending, timeout).not_done
 
     # --- replies ---------------------------------------------------------------------------
 
@@ -282,7 +301,10 @@ class Conversations:
     # --- lifetime --------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the store, if open_conversations opened it."""
+        """Finish the titles being made, then close the store if open_conversations opened it."""
+        self.wait_for_titles()
+        if self._owns_titler and self._titler is not None:
+            self._titler.shutdown(wait=True)
         if self._owns_store:
             self.store.close()
 
@@ -349,7 +371,8 @@ class Conversations:
 
     def _after_reply(self, job: ReplyJob, status: str) -> None:
         """Title a conversation still untitled after a reply: by the model when the reply
-        finished, else from the first words (a stopped reply should stay quick)."""
+        finished (in the background: the reply is over and the user may go on), else from
+        the first words (a stopped reply should stay quick)."""
         from app.store import NotFound
 
         try:
@@ -358,7 +381,7 @@ class Conversations:
             if conv is None or conv.title:
                 return
             if status == "complete":
-                self.auto_title(conv.id)
+                self._title_later(conv.id)
             else:
                 first = next((m for m in job.path if m.role == "user"), None)
                 if first is not None:
@@ -366,6 +389,19 @@ class Conversations:
         except NotFound:
             return
         except AppError as err:  # the reply is saved; a title can come next time
+            log.warning("could not title the conversation: %s", err)
+
+    def _title_later(self, conversation_id: str) -> None:
+        with self._lock:
+            if self._titler is None:
+                self._titler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autoglm-title")
+            job = self._titler.submit(self._title_quietly, conversation_id)
+            self._titles = [f for f in self._titles if not f.done()] + [job]
+
+    def _title_quietly(self, conversation_id: str) -> None:
+        try:
+            self.auto_title(conversation_id, only_if_untitled=True)
+        except AppError as err:  # deleted meanwhile, say; a title can come next time
             log.warning("could not title the conversation: %s", err)
 
     def _view_of(self, record: MessageRecord) -> MessageView:

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,7 @@ def test_a_conversation_is_all_there_in_a_new_process(convs: Conversations) -> N
     shown = "".join(first)
     assert shown.strip() and first.status == "complete"
     say(convs, conv.id, "And of Italy?")
+    assert convs.wait_for_titles(timeout=120)
     before = convs.get(conv.id)
     assert before.title  # titled after the first exchange
 
@@ -65,6 +68,7 @@ def test_the_first_exchange_gives_a_short_title_and_a_chosen_title_stays(
 ) -> None:
     conv = convs.create()
     say(convs, conv.id, "Draft a plan for the quarterly budget review meeting.")
+    assert convs.wait_for_titles(timeout=120)
     title = convs.get(conv.id).title
     assert title and len(title) <= 61 and "\n" not in title
     assert title[0] not in "\"'“" and title[-1] not in "\"'”."
@@ -72,6 +76,47 @@ def test_the_first_exchange_gives_a_short_title_and_a_chosen_title_stays(
     convs.rename(conv.id, "Budget review")
     say(convs, conv.id, "Add a section on travel costs.")
     assert convs.get(conv.id).title == "Budget review"
+
+
+class HeldTitler(Executor):
+    """Runs what it is given only when asked: shows a reply ending before its title."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Future[object], Callable[..., object], tuple[object, ...]]] = []
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        job: Future[object] = Future()
+        self.jobs.append((job, fn, args))
+        return job
+
+    def run_all(self) -> None:
+        for job, fn, args in self.jobs:
+            job.set_result(fn(*args))
+        self.jobs.clear()
+
+
+def test_a_reply_ends_before_its_title_is_made_and_a_title_chosen_meanwhile_stays(
+    ctx: AppContext, loaded_model: LoadedModel,
+) -> None:
+    titler = HeldTitler()
+    convs = Conversations(ctx, open_store(ctx.paths.database), loaded_model, titler=titler)
+    try:
+        first = convs.create()
+        reply = convs.send(first.id, "Draft a plan for the quarterly budget review meeting.",
+                           params=SHORT)
+        assert "".join(reply) and reply.status == "complete"
+        assert convs.get(first.id).title == "" and len(titler.jobs) == 1  # not made yet
+        titler.run_all()
+        assert convs.get(first.id).title  # the model's title, once its turn came
+
+        second = convs.create()
+        say(convs, second.id, "Suggest a name for a cat.")
+        convs.rename(second.id, "Cat names")  # the user names it before the model does
+        titler.run_all()
+        assert convs.get(second.id).title == "Cat names"
+    finally:
+        convs.close()
+        convs.store.close()
 
 
 def test_regenerate_keeps_the_old_reply_as_a_sibling(convs: Conversations) -> None:
