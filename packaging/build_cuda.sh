@@ -16,7 +16,10 @@ python="${2:-python3}"
 build="$(cd "$1/.." && pwd)/build-cuda"
 here="$(cd "$(dirname "$0")" && pwd)"
 cpu_flags="$(bash "$here/llama_cmake_args.sh")"
+# RPATH_USE_ORIGIN: the libraries find each other beside themselves ($ORIGIN), not in
+# this build tree, so the copies in llama_cpp/lib never reach back into it.
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
+    -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON \
     -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-native}" \
     -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
     -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON $cpu_flags >/dev/null
