@@ -318,7 +318,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             print(f"verified: {args.path} (sha256 {verified.sha256[:16]}…, signed by {verified.signer})")
         return 0
     if args.models_cmd == "sign":
-        from app.security.signing import sign_model
+        from app.security.manifest import sign_model
 
         key = Path(args.key) if args.key else _only_key(ctx)
         out = sign_model(Path(args.path), key)
@@ -354,11 +354,11 @@ def _entry_json(e: Any) -> dict[str, Any]:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from app.security import signing
+    from app.security.keys import generate_key
 
     ctx = _ctx(args)
     if args.keys_cmd == "generate":
-        info = signing.generate_key(ctx.paths.keys_dir, args.name)
+        info = generate_key(ctx.paths.keys_dir, args.name)
         ctx.trust.trust(Path(info.public_path) if hasattr(info, "public_path") else info)
         print(f"generated key {info.key_id} ({args.name}); it is trusted on this machine")
         return 0

@@ -20,13 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.catalog.catalog import default_model_path  # noqa: E402
 from app.errors import AppError  # noqa: E402
-from app.security.signing import (  # noqa: E402
-    MANIFEST_SUFFIX,
-    SHIPPED_MANIFEST_DIR,
-    TrustStore,
-    sign_model,
-    verify_model,
-)
+from app.security.keys import TrustStore  # noqa: E402
+from app.security.manifest import MANIFEST_SUFFIX, SHIPPED_MANIFEST_DIR, sign_model  # noqa: E402
+from app.security.verify import verify_model  # noqa: E402
 
 KEY_ENV = "AUTOGLM_RELEASE_KEY"
 

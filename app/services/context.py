@@ -12,7 +12,7 @@ from app.config import Paths, Settings, resolve_paths
 
 if TYPE_CHECKING:
     from app.security.api_keys import ApiKeyStore
-    from app.security.signing import TrustStore
+    from app.security.keys import TrustStore
 
 
 @dataclass
@@ -23,7 +23,7 @@ class AppContext:
 
     @cached_property
     def trust(self) -> TrustStore:
-        from app.security.signing import TrustStore
+        from app.security.keys import TrustStore
 
         return TrustStore([self.paths.trust_dir])
 

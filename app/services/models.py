@@ -67,7 +67,7 @@ def list_models(ctx: AppContext, *, verify: bool = False,
                 progress: Progress | None = None) -> list[ModelEntry]:
     from app.catalog.catalog import default_model_path
     from app.catalog.catalog import list_models as catalog_list
-    from app.security.signing import find_manifest
+    from app.security.manifest import find_manifest
 
     default = default_model_path()
     out: list[ModelEntry] = []
@@ -104,7 +104,7 @@ def verify_entry(ctx: AppContext, path: Path, *, progress: Progress | None = Non
 
 def verify(ctx: AppContext, path: Path, *, allow_unsigned: bool = False,
            progress: Progress | None = None, cancel: threading.Event | None = None):  # type: ignore[no-untyped-def]
-    from app.security.signing import verify_model
+    from app.security.verify import verify_model
 
     return verify_model(
         path, ctx.trust, allow_unsigned=allow_unsigned, cache_dir=ctx.paths.cache,

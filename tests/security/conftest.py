@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.security.signing import KeyInfo, TrustStore, generate_key, manifest_path_for, sign_model
+from app.security.keys import KeyInfo, TrustStore, generate_key
+from app.security.manifest import manifest_path_for, sign_model
 
 MODEL_NAME = "model.gguf"
 

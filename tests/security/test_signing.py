@@ -32,18 +32,16 @@ from app.errors import (
     TruncatedModel,
     UntrustedSigner,
 )
-from app.security.signing import (
+from app.security.keys import (
     KeyInfo,
     TrustStore,
-    canonical_bytes,
     generate_key,
     key_id_for,
     load_private_key,
-    manifest_path_for,
     parse_public_key,
-    sign_model,
-    verify_model,
 )
+from app.security.manifest import canonical_bytes, manifest_path_for, sign_model
+from app.security.verify import verify_model
 
 RELEASE_PUB = RESOURCES_DIR / "trust" / "open-autoglm-release.pub"
 
@@ -528,7 +526,7 @@ def test_a_broken_key_file_is_skipped_with_a_warning(
     trust_dir.mkdir()
     (trust_dir / "junk.pub").write_text("this is not a key\n")
     (trust_dir / "good.pub").write_text(signing_key.public_line() + "\n")
-    with caplog.at_level(logging.WARNING, logger="app.security.signing"):
+    with caplog.at_level(logging.WARNING, logger="app.security.keys"):
         store = TrustStore([trust_dir], include_shipped=False)
     assert [k.key_id for k in store.list()] == [signing_key.key_id]
     assert "junk.pub" in caplog.text
