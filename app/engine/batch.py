@@ -552,8 +552,6 @@ class BatchEngine:
         self.close()
 
 
-
-
 def _pick_slot(slots: list[_Slot], idle: list[_Slot], tokens: Sequence[int]) -> _Slot:
     """The idle slot holding the longest prefix of ``tokens``; among equals, the one
     beside the most busy slots (a batch costs a graph computation per run of

@@ -119,13 +119,9 @@ def build_chain(lib: Any, vocab: Any, n_vocab: int, params: SamplingParams,
     return chain
 
 
-_step: list[Callable[..., int] | None] = []
-
-
+@functools.cache
 def compiled_step(lib: Any) -> Callable[..., int] | None:
     """``_sampling.sample`` bound to this llama.cpp, or None where it cannot be used."""
-    if _step:
-        return _step[0]
     step = None
     try:
         from app.engine import _sampling
@@ -142,7 +138,6 @@ def compiled_step(lib: Any) -> Callable[..., int] | None:
         else:
             log.warning("llama.cpp's token data layout is not the one _sampling.c was "
                         "written for; sampling through llama_sampler_sample instead")
-    _step.append(step)
     return step
 
 

@@ -140,7 +140,6 @@ class ApiKeyStore:
         return key
 
     def _write(self, keys: dict[str, ApiKey]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         body = json.dumps({"version": 1, "keys": [asdict(k) for k in keys.values()]}, indent=1)
         atomic_write(self.path, body.encode("utf-8"), mode=0o600)  # hashes, but still private
         with self._lock:
