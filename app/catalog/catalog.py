@@ -7,7 +7,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -144,7 +144,8 @@ def find_model(
 
 
 def import_model(
-    src: str | os.PathLike[str], dest_dir: Path, copy: bool = True, overwrite: bool = False
+    src: str | os.PathLike[str], dest_dir: Path, copy: bool = True, overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Bring a GGUF file (and its ``.manifest.json`` beside it, if any) into ``dest_dir``.
 
@@ -152,7 +153,8 @@ def import_model(
     renamed into place, so a failure (a full disk, say) leaves nothing
     half-written. Without it each file is linked instead (a symbolic link to
     the original, or a hard link where symbolic links are not allowed), which
-    costs no space; the model stays where it was. Returns the new model path.
+    costs no space; the model stays where it was. ``progress(done, total)`` follows the
+    bytes of the model being copied. Returns the new model path.
     """
     src_path = Path(src).expanduser().absolute()
     info = read_model_info(src_path)  # ModelNotFound when missing
@@ -178,7 +180,8 @@ def import_model(
     staged: list[tuple[Path, Path]] = []
     try:
         for s, d in pairs:
-            staged.append((_stage_copy(s, d) if copy else _stage_link(s, d), d))
+            staged.append((_stage_copy(s, d, progress if s == src_path else None) if copy
+                           else _stage_link(s, d), d))
         for tmp, d in staged:
             os.replace(tmp, d)
     except OSError as exc:
@@ -209,11 +212,14 @@ def _stage_link(src: Path, dest: Path) -> Path:
     return tmp
 
 
-def _stage_copy(src: Path, dest: Path) -> Path:
+def _stage_copy(src: Path, dest: Path, progress: Callable[[int, int], None] | None = None) -> Path:
     """Copy ``src`` to a hidden temporary file beside ``dest``, flushed to disk; removed on failure."""
     tmp = _temp_name(dest)
     try:
-        shutil.copyfile(src, tmp)  # sendfile / copy_file_range where the OS has them
+        if progress is None:
+            shutil.copyfile(src, tmp)  # sendfile / copy_file_range where the OS has them
+        else:
+            _copy_with_progress(src, tmp, progress)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         shutil.copystat(src, tmp)
@@ -221,6 +227,20 @@ def _stage_copy(src: Path, dest: Path) -> Path:
         _unlink_quietly(tmp)
         raise
     return tmp
+
+
+_COPY_CHUNK = 8 << 20  # bytes per read when a copy reports its progress
+
+
+def _copy_with_progress(src: Path, dest: Path, progress: Callable[[int, int], None]) -> None:
+    total = src.stat().st_size
+    done = 0
+    progress(0, total)
+    with open(src, "rb") as fin, open(dest, "wb") as fout:
+        while chunk := fin.read(_COPY_CHUNK):
+            fout.write(chunk)
+            done += len(chunk)
+            progress(done, total)
 
 
 def _import_error(src: Path, dest: Path, exc: OSError) -> StoreError:

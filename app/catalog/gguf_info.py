@@ -102,6 +102,7 @@ class ModelInfo:
     tensor_count: int | None = None
     has_chat_template: bool = False
     chat_template: str | None = None
+    size_label: str | None = None  # general.size_label ("135M", "8x7B"), for display only
 
     def summary(self) -> dict[str, Any]:
         """The stable, JSON-able part of the metadata that manifests record and sign."""
@@ -439,6 +440,7 @@ def _parse(fh: BinaryIO, path: Path, size: int) -> ModelInfo:
         gguf_version=version,
         architecture=arch,
         name=_as_str(meta.get("general.name")),
+        size_label=_as_str(meta.get("general.size_label")),
         parameters=n_params,
         quantization=quant,
         context_length=arch_int("context_length"),
