@@ -26,7 +26,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
 # The newest revision in migrations/versions (a test keeps the two in step).
 # Knowing it here lets an up-to-date database open without importing Alembic,
 # which would add a fifth of a second to every start-up.
-HEAD_REVISION = "0002_summary_search"
+HEAD_REVISION = "0003_documents"
 KEEP_BACKUPS = 3
 
 NEWER_MESSAGE = (
@@ -52,7 +52,7 @@ FAILED = (
 
 # FTS5 virtual tables and their shadow tables are made by raw SQL in a revision;
 # the ORM does not model them, so autogenerate must leave them alone.
-FTS_PREFIXES = ("messages_fts", "conversations_fts")
+FTS_PREFIXES = ("messages_fts", "conversations_fts", "chunks_fts")
 
 
 def include_object(

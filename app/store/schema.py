@@ -150,3 +150,65 @@ class OutboxEntry(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index(None, "entity_type", "entity_id"), {"sqlite_autoincrement": True})
+
+
+# --- documents (app.docs) ---------------------------------------------------------------------
+
+
+class DocCollection(SyncedRecord, Base):
+    """A named set of documents the user asks questions of."""
+
+    __tablename__ = "collections"
+
+    name: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "deleted", "name"),)
+
+
+class Document(SyncedRecord, Base):
+    """One file of a collection, as last read: its hash decides whether it is read again."""
+
+    __tablename__ = "documents"
+
+    collection_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("collections.id", ondelete="CASCADE")
+    )
+    path: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    # "indexed", or "unreadable" with the reason (encrypted, no text layer, damaged…).
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index(None, "collection_id", "path"),)
+
+
+class Chunk(Base):
+    """A passage of a document and where it came from.
+
+    Chunks are derived from the document's file and made again whenever it changes,
+    so they carry no sync state of their own: the document does. The integer key is
+    the search index's rowid.
+    """
+
+    __tablename__ = "chunks"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("documents.id", ondelete="CASCADE")
+    )
+    ordinal: Mapped[int] = mapped_column(Integer)  # position in the document
+    page: Mapped[int | None] = mapped_column(Integer)  # 1-based page (or sheet); None: no pages
+    section: Mapped[str | None] = mapped_column(Text)  # a sheet's name
+    line: Mapped[int | None] = mapped_column(Integer)  # 1-based line where the chunk starts
+    char_start: Mapped[int] = mapped_column(Integer)  # offsets in the page's (or file's) text
+    char_end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    # Indexed as the text and two spaces, so that every character starts a trigram
+    # (short Chinese words are found through the index's vocabulary, as for messages).
+    search_text: Mapped[str | None] = mapped_column(
+        Text, Computed("text || '  '", persisted=False), deferred=True
+    )
+
+    __table_args__ = (Index(None, "document_id", "ordinal"),)
