@@ -1,0 +1,1 @@
+"""Documents to ask questions of: reading files, cutting them into passages, finding passages."""

@@ -1,0 +1,443 @@
+"""Documents the user asks questions of: collections, adding files, searching passages, and
+answers that cite the passages they come from."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.docs.ingest import FileResult, IngestProgress
+from app.engine.types import ReplyStats, SamplingParams
+from app.errors import Cancelled, DocumentError
+from app.services.context import AppContext
+
+if TYPE_CHECKING:
+    from app.docs.index import Hit
+    from app.engine.llama import Generation
+    from app.services.models import LoadedModel
+    from app.store import Store
+    from app.store.schema import DocCollection
+
+log = logging.getLogger(__name__)
+
+SEARCH_LIMIT = 5
+# Passages retrieved for an answer; as many as fit the window are given to the model.
+ANSWER_CANDIDATES = 8
+# The best passage must hold at least this share of the question's words for the
+# collection to be taken as saying anything about it.
+MIN_RELEVANCE = 0.34
+NOTHING_FOUND = (
+    "I found nothing about this in the collection “{name}”, so I cannot answer from it. "
+    "Try other words, or add the documents that cover it."
+)
+
+
+@dataclass(frozen=True)
+class CollectionView:
+    id: str
+    name: str
+    documents: int
+    unreadable: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: str
+    collection: str
+    path: str
+    status: str  # indexed | unreadable
+    reason: str | None
+    pages: int
+    size: int
+    chunks: int
+    updated_at: datetime
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage found in a collection, and exactly where it came from."""
+
+    number: int  # its rank, 1-based: what an answer cites as [number]
+    document_id: str
+    path: str
+    page: int | None
+    section: str | None
+    line: int | None
+    char_start: int
+    char_end: int
+    text: str
+    score: float
+
+    @property
+    def file_name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def location(self) -> str:
+        """"page 3", "sheet Sales", "line 12", or "" for a whole file."""
+        if self.section:
+            return f"sheet {self.section}"
+        if self.page is not None:
+            return f"page {self.page}"
+        return f"line {self.line}" if self.line else ""
+
+    @property
+    def source(self) -> str:
+        return f"{self.file_name}, {self.location}" if self.location else self.file_name
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "number": self.number, "file": self.file_name, "path": self.path, "page": self.page,
+            "sheet": self.section, "line": self.line, "char_start": self.char_start,
+            "char_end": self.char_end, "text": self.text, "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What adding files did: each file's outcome, and the time it took."""
+
+    collection: str
+    files: tuple[FileResult, ...]
+    seconds: float
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for f in self.files if f.outcome == outcome)
+
+    @property
+    def pages(self) -> int:
+        return sum(f.pages for f in self.files if f.outcome in ("added", "updated"))
+
+    @property
+    def problems(self) -> list[FileResult]:
+        return [f for f in self.files if f.outcome in ("unreadable", "unsupported")]
+
+
+@dataclass
+class DocAnswer:
+    """An answer from a collection. Iterate it for the text as it streams; then ``cited``
+    holds the passages the text cites, and ``passages`` all those the model was given."""
+
+    question: str
+    collection: str
+    passages: tuple[Passage, ...]
+    prompt_tokens: int = 0
+    stats: ReplyStats = field(default_factory=ReplyStats)
+    _generation: Generation | None = None
+    _parts: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.passages)
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    @property
+    def cited(self) -> tuple[Passage, ...]:
+        from app.docs.prompt import cited_numbers
+
+        return tuple(self.passages[n - 1] for n in cited_numbers(self.text, len(self.passages)))
+
+    def __iter__(self) -> Iterator[str]:
+        if self._generation is None:
+            if not self._parts:
+                self._parts.append(NOTHING_FOUND.format(name=self.collection))
+                yield self._parts[0]
+            return
+        for piece in self._generation:
+            self._parts.append(piece)
+            yield piece
+        self.stats = self._generation.stats
+        if self.stats.finish_reason == "cancelled":
+            raise Cancelled()
+
+    def read_all(self) -> str:
+        for _ in self:
+            pass
+        return self.text
+
+
+class Documents:
+    """The one door to collections and their documents, for the GUI, the CLI and the API."""
+
+    def __init__(self, ctx: AppContext, store: Store) -> None:
+        self.ctx = ctx
+        self.store = store
+        self._owns_store = False
+
+    # --- collections -------------------------------------------------------------------
+
+    def collections(self) -> list[CollectionView]:
+        from sqlalchemy import func, select
+
+        from app.docs.index import live_collections
+        from app.store.schema import Document
+
+        with self.store.session(write=False) as s:
+            rows = live_collections(s)
+            counts = dict(
+                s.execute(
+                    select(Document.collection_id, func.count())
+                    .where(Document.deleted.is_(False))
+                    .group_by(Document.collection_id)
+                ).all()
+            )
+            bad = dict(
+                s.execute(
+                    select(Document.collection_id, func.count())
+                    .where(Document.deleted.is_(False), Document.status == "unreadable")
+                    .group_by(Document.collection_id)
+                ).all()
+            )
+            return [
+                CollectionView(c.id, c.name, counts.get(c.id, 0), bad.get(c.id, 0), c.updated_at)
+                for c in rows
+            ]
+
+    def create_collection(self, name: str) -> CollectionView:
+        from app.docs.index import collection_by_name
+        from app.store.schema import DocCollection
+
+        name = _valid_name(name)
+        with self.store.session() as s:
+            if collection_by_name(s, name) is not None:
+                raise DocumentError(f"A collection named “{name}” already exists.")
+            row = DocCollection(name=name)
+            s.add(row)
+            s.flush()
+            return CollectionView(row.id, row.name, 0, 0, row.updated_at)
+
+    def rename_collection(self, name: str, new_name: str) -> CollectionView:
+        from app.docs.index import collection_by_name
+        from app.store.schema import utcnow
+
+        new_name = _valid_name(new_name)
+        with self.store.session() as s:
+            row = self._collection(s, name)
+            if new_name != row.name and collection_by_name(s, new_name) is not None:
+                raise DocumentError(f"A collection named “{new_name}” already exists.")
+            row.name = new_name
+            row.version += 1
+            row.updated_at = utcnow()
+        return next(c for c in self.collections() if c.id == row.id)
+
+    def remove_collection(self, name: str) -> int:
+        """Remove a collection and its documents' passages; returns how many documents it had."""
+        from app.docs.index import documents_of, tombstone_document
+        from app.store.schema import utcnow
+
+        with self.store.session() as s:
+            row = self._collection(s, name)
+            docs = documents_of(s, [row.id])
+            for doc in docs:
+                tombstone_document(s, doc)
+            row.deleted = True
+            row.version += 1
+            row.updated_at = utcnow()
+            return len(docs)
+
+    # --- documents ---------------------------------------------------------------------
+
+    def add(self, collection: str, paths: Sequence[Path], *, create: bool = True,
+            progress: IngestProgress | None = None,
+            cancel: threading.Event | None = None,
+            max_bytes: int | None = None) -> IngestReport:
+        """Add files and folders (recursively) to a collection, made if ``create`` and new.
+        Unchanged files are not read again; a file that cannot be read is recorded with
+        its reason and the rest go on (so is one over ``max_bytes``). Raises Cancelled
+        between files once ``cancel`` is set."""
+        from app.docs.extract import MAX_FILE_BYTES
+        from app.docs.index import collection_by_name
+        from app.docs.ingest import ingest
+
+        missing = [str(p) for p in paths if not Path(p).exists()]
+        if missing:
+            raise DocumentError(f"No such file or folder: {', '.join(missing)}")
+        with self.store.session(write=False) as s:
+            known = collection_by_name(s, collection.strip())
+            cid = known.id if known is not None else None
+        if cid is None:
+            if not create:
+                raise self._no_collection(collection)
+            cid = self.create_collection(collection).id
+        started = time.perf_counter()
+        files = ingest(self.store, cid, [Path(p) for p in paths], progress=progress, cancel=cancel,
+                       max_bytes=max_bytes or MAX_FILE_BYTES)
+        return IngestReport(collection.strip(), tuple(files), time.perf_counter() - started)
+
+    def documents(self, collection: str | None = None) -> list[DocumentView]:
+        from app.docs.index import chunk_counts, documents_of, live_collections
+
+        with self.store.session(write=False) as s:
+            cols = [self._collection(s, collection)] if collection else list(live_collections(s))
+            names = {c.id: c.name for c in cols}
+            docs = documents_of(s, list(names))
+            counts = chunk_counts(s, [d.id for d in docs])
+            return [
+                DocumentView(d.id, names[d.collection_id], d.path, d.status, d.reason, d.pages,
+                             d.size, counts.get(d.id, 0), d.updated_at)
+                for d in docs
+            ]
+
+    def remove(self, collection: str, targets: Sequence[str]) -> list[DocumentView]:
+        """Remove documents (by path, file name, folder or id) and their passages."""
+        from app.docs.index import documents_of, tombstone_document
+
+        removed = []
+        with self.store.session() as s:
+            col = self._collection(s, collection)
+            docs = documents_of(s, [col.id])
+            for target in targets:
+                hits = _matching(docs, target)
+                if not hits:
+                    raise DocumentError(
+                        f"The collection “{col.name}” has no document {target!r} "
+                        "(give its path, file name, folder or id)."
+                    )
+                for d in hits:
+                    if not d.deleted:
+                        removed.append(DocumentView(d.id, col.name, d.path, d.status, d.reason,
+                                                    d.pages, d.size, 0, d.updated_at))
+                        tombstone_document(s, d)
+        return removed
+
+    # --- search and answers ------------------------------------------------------------
+
+    def search(self, collection: str | Sequence[str], query: str,
+               limit: int = SEARCH_LIMIT) -> list[Passage]:
+        """The passages of one or more collections that best match ``query``, best first."""
+        from app.docs.index import search_chunks
+
+        if not query.strip():
+            raise DocumentError("Search for what? Give a question or some words.")
+        names = [collection] if isinstance(collection, str) else list(collection)
+        with self.store.session(write=False) as s:
+            ids = [self._collection(s, n).id for n in names]
+            hits = search_chunks(s, ids, query, limit)
+        return [_passage(i, h) for i, h in enumerate(hits, 1)]
+
+    def relevant(self, collection: str | Sequence[str], question: str,
+                 limit: int = ANSWER_CANDIDATES) -> list[Passage]:
+        """Passages for an answer: none when even the best holds too little of the question."""
+        from app.docs.query import matched_share, question_terms
+
+        passages = self.search(collection, question, limit)
+        terms = question_terms(question)
+        if not passages or matched_share(terms, passages[0].text) < MIN_RELEVANCE:
+            return []
+        return passages
+
+    def answer(self, model: LoadedModel, collection: str | Sequence[str], question: str,
+               params: SamplingParams, cancel: threading.Event | None = None) -> DocAnswer:
+        """Retrieve, pack as many passages as the context allows (counted with the model's
+        own tokenizer, with room for the reply), and stream an answer citing them as [n].
+        When nothing relevant is found, the answer says so and the model is not asked."""
+        from app.docs.prompt import Source, pack
+        from app.services.context_budget import ContextBudget
+
+        label = collection if isinstance(collection, str) else ", ".join(collection)
+        found = self.relevant(collection, question)
+        if not found:
+            return DocAnswer(question, label, ())
+        engine = model.engine
+        budget = ContextBudget(engine, params.max_tokens)
+        messages, used, tokens = pack(
+            question, [Source(p.source, p.text) for p in found], budget.count, budget.limit
+        )
+        if used == 0:
+            raise DocumentError(
+                "Not even one passage fits in the model's context window beside the question: "
+                "load the model with a longer context or lower the maximum reply length."
+            )
+        given = tuple(found[:used]) if used == len(found) else _renumber(found, messages)
+        generation = engine.stream_chat(messages, params, cancel)
+        return DocAnswer(question, label, given, tokens, _generation=generation)
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _collection(self, session: object, name: str) -> DocCollection:
+        from app.docs.index import collection_by_name
+
+        row = collection_by_name(session, name.strip())  # type: ignore[arg-type]
+        if row is None:
+            raise self._no_collection(name)
+        return row
+
+    def _no_collection(self, name: str) -> DocumentError:
+        names = [c.name for c in self.collections()]
+        known = f" Collections: {', '.join(names)}." if names else " There are none yet."
+        return DocumentError(f"No collection named “{name}”.{known}")
+
+    def close(self) -> None:
+        if self._owns_store:
+            self.store.close()
+
+    def __enter__(self) -> Documents:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_documents(ctx: AppContext) -> Documents:
+    """Documents in the user's database (ctx.paths.database), created or upgraded."""
+    from app.store import open_store
+
+    docs = Documents(ctx, open_store(ctx.paths.database))
+    docs._owns_store = True
+    return docs
+
+
+def _valid_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise DocumentError("A collection needs a name.")
+    if len(name) > 200:
+        raise DocumentError("A collection name may have at most 200 characters.")
+    return name
+
+
+def _passage(number: int, h: Hit) -> Passage:
+    return Passage(number, h.document_id, h.path, h.page, h.section, h.line, h.char_start,
+                   h.char_end, h.text, h.score)
+
+
+def _renumber(found: Sequence[Passage], messages: Sequence[object]) -> tuple[Passage, ...]:
+    """The passages that went into the prompt (a long one may have been left out), numbered
+    as the prompt numbers them."""
+    prompt = str(getattr(messages[-1], "content", ""))
+    given = [p for p in found if p.text.strip() in prompt]
+    return tuple(_with_number(p, i) for i, p in enumerate(given, 1))
+
+
+def _with_number(p: Passage, number: int) -> Passage:
+    from dataclasses import replace
+
+    return replace(p, number=number)
+
+
+def _matching(docs: Sequence[object], target: str) -> list:  # type: ignore[type-arg]
+    from app.store.schema import Document
+
+    rows = [d for d in docs if isinstance(d, Document)]
+    exact = [d for d in rows if d.id == target or d.id.startswith(target) and len(target) >= 8]
+    if exact:
+        return exact
+    resolved = str(Path(target).expanduser().resolve())
+    by_path = [d for d in rows if d.path == resolved or d.path.startswith(resolved.rstrip("/") + "/")]
+    if by_path:
+        return by_path
+    return [d for d in rows if Path(d.path).name == target]
