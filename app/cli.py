@@ -148,7 +148,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     if args.continue_id and args.no_history:
         raise AppError("--continue needs the history: leave out --no-history")
-    convs = None if args.no_history else open_conversations(ctx)
+    if args.docs:
+        from app.cli_docs import ask_docs
+
+        return ask_docs(args, prompt)
+    convs = None if args.no_history else _conversations(ctx)
     try:
         # A wrong id fails before the model loads.
         resumed = convs.get(args.continue_id) if convs and args.continue_id else None
@@ -676,3 +680,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write(f"autoglm: internal error: {exc.__class__.__name__}: {exc} (run with --debug for details)\n")
         return 70
+    from app.cli_store import add_store_parser
+
+    add_store_parser(sub, common)
+    from app.cli_docs import add_docs_parser
+
+    add_docs_parser(sub, common)

@@ -37,20 +37,20 @@ def pack(
     sources: Sequence[Source],
     count: Callable[[Sequence[ChatMessage]], int],
     limit: int,
-) -> tuple[list[ChatMessage], int, int]:
+) -> tuple[list[ChatMessage], list[int], int]:
     """As many of ``sources`` (best first) as fit in ``limit`` tokens with the question:
-    (messages, how many sources went in, their token count). A passage that does not fit
-    is left out whole, and a shorter one after it may still go in."""
-    chosen: list[Source] = []
-    messages = answer_messages(question, chosen)
+    (messages, the indices of the sources that went in, the messages' token count). A
+    passage that does not fit is left out whole, and a shorter one after it may still go in."""
+    chosen: list[int] = []
+    messages = answer_messages(question, [])
     tokens = count(messages)
-    for source in sources:
-        trial = answer_messages(question, [*chosen, source])
+    for i, source in enumerate(sources):
+        trial = answer_messages(question, [*(sources[j] for j in chosen), source])
         size = count(trial)
         if size <= limit:
-            chosen.append(source)
+            chosen.append(i)
             messages, tokens = trial, size
-    return messages, len(chosen), tokens
+    return messages, chosen, tokens
 
 
 def cited_numbers(text: str, available: int) -> list[int]:
@@ -61,3 +61,34 @@ def cited_numbers(text: str, available: int) -> list[int]:
             if 1 <= int(n) <= available:
                 out[int(n)] = None
     return list(out)
+
+
+_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
+# An uncited sentence is taken to restate a passage when at least this share of its
+# words is in it (and it has at least MIN_WORDS words worth comparing).
+RESTATES_SHARE = 0.6
+MIN_WORDS = 3
+
+
+def sources_of(text: str, passages: Sequence[str]) -> list[tuple[int, str]]:
+    """The passages an answer rests on, in order of first use, each as (number, how):
+    "cited" where the answer cites it as [n], "matched" where a sentence without a
+    citation restates it (small models often leave citations out; this finds them)."""
+    from app.docs.query import matched_share, question_terms
+
+    out: dict[int, str] = {}
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group(0)
+        numbers = cited_numbers(sentence, len(passages))
+        for n in numbers:
+            out.setdefault(n, "cited")
+        if numbers:
+            continue
+        terms = question_terms(sentence)
+        if len(terms) < MIN_WORDS:
+            continue
+        shares = [matched_share(terms, p) for p in passages]
+        best = max(range(len(passages)), key=lambda i: shares[i], default=None)
+        if best is not None and shares[best] >= RESTATES_SHARE:
+            out.setdefault(best + 1, "matched")
+    return list(out.items())

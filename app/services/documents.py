@@ -6,20 +6,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.docs.ingest import FileResult, IngestProgress
-from app.engine.types import ReplyStats, SamplingParams
-from app.errors import Cancelled, DocumentError
+from app.engine.types import SamplingParams
+from app.errors import DocumentError
 from app.services.context import AppContext
 
 if TYPE_CHECKING:
     from app.docs.index import Hit
-    from app.engine.llama import Generation
+    from app.services.doc_answers import DocAnswer
     from app.services.models import LoadedModel
     from app.store import Store
     from app.store.schema import DocCollection
@@ -32,10 +32,6 @@ ANSWER_CANDIDATES = 8
 # The best passage must hold at least this share of the question's words for the
 # collection to be taken as saying anything about it.
 MIN_RELEVANCE = 0.34
-NOTHING_FOUND = (
-    "I found nothing about this in the collection “{name}”, so I cannot answer from it. "
-    "Try other words, or add the documents that cover it."
-)
 
 
 @dataclass(frozen=True)
@@ -122,52 +118,6 @@ class IngestReport:
     @property
     def problems(self) -> list[FileResult]:
         return [f for f in self.files if f.outcome in ("unreadable", "unsupported")]
-
-
-@dataclass
-class DocAnswer:
-    """An answer from a collection. Iterate it for the text as it streams; then ``cited``
-    holds the passages the text cites, and ``passages`` all those the model was given."""
-
-    question: str
-    collection: str
-    passages: tuple[Passage, ...]
-    prompt_tokens: int = 0
-    stats: ReplyStats = field(default_factory=ReplyStats)
-    _generation: Generation | None = None
-    _parts: list[str] = field(default_factory=list)
-
-    @property
-    def found(self) -> bool:
-        return bool(self.passages)
-
-    @property
-    def text(self) -> str:
-        return "".join(self._parts)
-
-    @property
-    def cited(self) -> tuple[Passage, ...]:
-        from app.docs.prompt import cited_numbers
-
-        return tuple(self.passages[n - 1] for n in cited_numbers(self.text, len(self.passages)))
-
-    def __iter__(self) -> Iterator[str]:
-        if self._generation is None:
-            if not self._parts:
-                self._parts.append(NOTHING_FOUND.format(name=self.collection))
-                yield self._parts[0]
-            return
-        for piece in self._generation:
-            self._parts.append(piece)
-            yield piece
-        self.stats = self._generation.stats
-        if self.stats.finish_reason == "cancelled":
-            raise Cancelled()
-
-    def read_all(self) -> str:
-        for _ in self:
-            pass
-        return self.text
 
 
 class Documents:
@@ -331,40 +281,28 @@ class Documents:
 
     def relevant(self, collection: str | Sequence[str], question: str,
                  limit: int = ANSWER_CANDIDATES) -> list[Passage]:
-        """Passages for an answer: none when even the best holds too little of the question."""
+        """Passages for an answer, renumbered from 1: those holding enough of the question's
+        words (MIN_RELEVANCE, and at least half as many as the best passage holds). None
+        when even the best holds too few: better no answer than one from the wrong text."""
+        from dataclasses import replace
+
         from app.docs.query import matched_share, question_terms
 
         passages = self.search(collection, question, limit)
         terms = question_terms(question)
-        if not passages or matched_share(terms, passages[0].text) < MIN_RELEVANCE:
+        shares = [matched_share(terms, p.text) for p in passages]
+        if not passages or shares[0] < MIN_RELEVANCE:
             return []
-        return passages
+        floor = max(MIN_RELEVANCE, max(shares) / 2)
+        kept = [p for p, share in zip(passages, shares, strict=True) if share >= floor]
+        return [replace(p, number=n) for n, p in enumerate(kept, 1)]
 
     def answer(self, model: LoadedModel, collection: str | Sequence[str], question: str,
                params: SamplingParams, cancel: threading.Event | None = None) -> DocAnswer:
-        """Retrieve, pack as many passages as the context allows (counted with the model's
-        own tokenizer, with room for the reply), and stream an answer citing them as [n].
-        When nothing relevant is found, the answer says so and the model is not asked."""
-        from app.docs.prompt import Source, pack
-        from app.services.context_budget import ContextBudget
+        """An answer from the collection's passages, citing them (see doc_answers.answer)."""
+        from app.services.doc_answers import answer
 
-        label = collection if isinstance(collection, str) else ", ".join(collection)
-        found = self.relevant(collection, question)
-        if not found:
-            return DocAnswer(question, label, ())
-        engine = model.engine
-        budget = ContextBudget(engine, params.max_tokens)
-        messages, used, tokens = pack(
-            question, [Source(p.source, p.text) for p in found], budget.count, budget.limit
-        )
-        if used == 0:
-            raise DocumentError(
-                "Not even one passage fits in the model's context window beside the question: "
-                "load the model with a longer context or lower the maximum reply length."
-            )
-        given = tuple(found[:used]) if used == len(found) else _renumber(found, messages)
-        generation = engine.stream_chat(messages, params, cancel)
-        return DocAnswer(question, label, given, tokens, _generation=generation)
+        return answer(self, model, collection, question, params, cancel)
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -413,20 +351,6 @@ def _valid_name(name: str) -> str:
 def _passage(number: int, h: Hit) -> Passage:
     return Passage(number, h.document_id, h.path, h.page, h.section, h.line, h.char_start,
                    h.char_end, h.text, h.score)
-
-
-def _renumber(found: Sequence[Passage], messages: Sequence[object]) -> tuple[Passage, ...]:
-    """The passages that went into the prompt (a long one may have been left out), numbered
-    as the prompt numbers them."""
-    prompt = str(getattr(messages[-1], "content", ""))
-    given = [p for p in found if p.text.strip() in prompt]
-    return tuple(_with_number(p, i) for i, p in enumerate(given, 1))
-
-
-def _with_number(p: Passage, number: int) -> Passage:
-    from dataclasses import replace
-
-    return replace(p, number=number)
 
 
 def _matching(docs: Sequence[object], target: str) -> list:  # type: ignore[type-arg]

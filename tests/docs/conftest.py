@@ -20,6 +20,7 @@ from docs_helpers import (
 
 from app.services.context import AppContext, open_context
 from app.services.documents import Documents, open_documents
+from app.services.models import LoadedModel
 
 
 @pytest.fixture
@@ -78,3 +79,14 @@ def documents(ctx: AppContext) -> Iterator[Documents]:
     docs = open_documents(ctx)
     yield docs
     docs.close()
+
+
+@pytest.fixture(scope="session")
+def loaded_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedModel]:
+    """The default model through the signature gate, as the app loads it (one thread:
+    these tests check what is asked and cited, not speed)."""
+    from app.services.models import load_model
+
+    model = load_model(open_context(tmp_path_factory.mktemp("model-data")), n_ctx=2048, threads=1)
+    yield model
+    model.close()

@@ -1,0 +1,104 @@
+"""Answers from a collection: the question retrieves passages, as many as the context allows
+go into the prompt, and the model answers citing them as [1], [2]."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from app.engine.types import ReplyStats, SamplingParams
+from app.errors import Cancelled, DocumentError
+from app.services.documents import Documents, Passage
+
+if TYPE_CHECKING:
+    from app.engine.llama import Generation
+    from app.services.models import LoadedModel
+
+NOTHING_FOUND = (
+    "I found nothing about this in the collection “{name}”, so I cannot answer from it. "
+    "Try other words, or add the documents that cover it."
+)
+
+
+@dataclass
+class DocAnswer:
+    """An answer from a collection. Iterate it for the text as it streams; then ``sources``
+    holds the passages the text rests on, and ``passages`` all those the model was given."""
+
+    question: str
+    collection: str
+    passages: tuple[Passage, ...]
+    prompt_tokens: int = 0
+    stats: ReplyStats = field(default_factory=ReplyStats)
+    _generation: Generation | None = None
+    _parts: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.passages)
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    @property
+    def sources(self) -> tuple[tuple[Passage, str], ...]:
+        """The passages the answer rests on, in order of first use, each with how we know:
+        "cited" (the answer says [n]) or "matched" (a sentence restates it uncited)."""
+        from app.docs.prompt import sources_of
+
+        found = sources_of(self.text, [p.text for p in self.passages])
+        return tuple((self.passages[n - 1], how) for n, how in found)
+
+    def __iter__(self) -> Iterator[str]:
+        if self._generation is None:
+            if not self._parts:
+                self._parts.append(NOTHING_FOUND.format(name=self.collection))
+                yield self._parts[0]
+            return
+        for piece in self._generation:
+            self._parts.append(piece)
+            yield piece
+        self.stats = self._generation.stats
+        if self.stats.finish_reason == "cancelled":
+            raise Cancelled()
+
+    def read_all(self) -> str:
+        for _ in self:
+            pass
+        return self.text
+
+    def close(self) -> None:
+        """Stop here (or never start) and free the model."""
+        if self._generation is not None:
+            self._generation.close()
+
+
+def answer(docs: Documents, model: LoadedModel, collection: str | Sequence[str], question: str,
+           params: SamplingParams, cancel: threading.Event | None = None) -> DocAnswer:
+    """Retrieve, pack as many passages as the context allows (counted with the model's
+    own tokenizer, with room for the reply), and stream an answer citing them as [n].
+    When nothing relevant is found, the answer says so and the model is not asked."""
+    from app.docs.prompt import Source, pack
+    from app.services.context_budget import ContextBudget
+
+    label = collection if isinstance(collection, str) else ", ".join(collection)
+    found = docs.relevant(collection, question)
+    if not found:
+        return DocAnswer(question, label, ())
+    engine = model.engine
+    budget = ContextBudget(engine, params.max_tokens)
+    messages, chosen, tokens = pack(
+        question, [Source(p.source, p.text) for p in found], budget.count, budget.limit
+    )
+    if not chosen:
+        raise DocumentError(
+            "Not even one passage fits in the model's context window beside the question: "
+            "load the model with a longer context or lower the maximum reply length."
+        )
+    # Numbered as the prompt numbers them (a long passage may have been left out).
+    given = tuple(replace(found[i], number=n) for n, i in enumerate(chosen, 1))
+    generation = engine.stream_chat(messages, params, cancel)
+    return DocAnswer(question, label, given, tokens, _generation=generation)
