@@ -619,6 +619,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_models, models_cmd=None)
 
     p = sub.add_parser("keys", parents=[common], help="manage signing keys and the trust store")
+    p.add_argument("--docs", metavar="COLLECTION",
+                   help="answer from this collection's documents, citing them")
     ksub = p.add_subparsers(dest="keys_cmd", metavar="ACTION")
     q = ksub.add_parser("generate", parents=[common], help="make a signing key pair")
     q.add_argument("name")
