@@ -109,6 +109,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     prompt = " ".join(args.prompt) if args.prompt else sys.stdin.read()
     if not prompt.strip():
         raise AppError("nothing to ask: give a prompt or pipe text on standard input")
+    if args.docs:
+        from app.cli_docs import ask_docs
+
+        return ask_docs(args, prompt)
     convs = None if args.no_history else open_conversations(ctx)
     model = _load(args, ctx)
     cancel = threading.Event()
@@ -148,11 +152,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     if args.continue_id and args.no_history:
         raise AppError("--continue needs the history: leave out --no-history")
-    if args.docs:
-        from app.cli_docs import ask_docs
-
-        return ask_docs(args, prompt)
-    convs = None if args.no_history else _conversations(ctx)
+    convs = None if args.no_history else open_conversations(ctx)
     try:
         # A wrong id fails before the model loads.
         resumed = convs.get(args.continue_id) if convs and args.continue_id else None
@@ -571,6 +571,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_opts(p)
     _add_sampling_opts(p)
     _add_history_opt(p)
+    p.add_argument("--docs", metavar="COLLECTION",
+                   help="answer from this collection's documents, citing them")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", parents=[common], help="talk with the model interactively")
@@ -619,8 +621,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_models, models_cmd=None)
 
     p = sub.add_parser("keys", parents=[common], help="manage signing keys and the trust store")
-    p.add_argument("--docs", metavar="COLLECTION",
-                   help="answer from this collection's documents, citing them")
     ksub = p.add_subparsers(dest="keys_cmd", metavar="ACTION")
     q = ksub.add_parser("generate", parents=[common], help="make a signing key pair")
     q.add_argument("name")
@@ -639,6 +639,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_doctor)
 
     _add_serve_parser(sub, common)
+    from app.cli_docs import add_docs_parser
+
+    add_docs_parser(sub, common)
     return parser
 
 
@@ -682,9 +685,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write(f"autoglm: internal error: {exc.__class__.__name__}: {exc} (run with --debug for details)\n")
         return 70
-    from app.cli_store import add_store_parser
-
-    add_store_parser(sub, common)
-    from app.cli_docs import add_docs_parser
-
-    add_docs_parser(sub, common)
