@@ -142,11 +142,11 @@ class ServerBusy(AppError):
     def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
 class DocumentError(AppError):
     """A collection or document the user named is missing, or cannot be used as asked."""
 
     exit_code = 60
     http_status = 404
     code = "document_error"
-
-
