@@ -126,6 +126,18 @@ class PolicyViolation(AppError):
     code = "policy_violation"
 
 
+class SafetyBlocked(PolicyViolation):
+    """The safety filter refused a message: the policy blocks what it contains."""
+
+    exit_code = 42
+    http_status = 400
+    code = "content_blocked"
+
+    def __init__(self, message: str, category: str = "") -> None:
+        super().__init__(message)
+        self.category = category
+
+
 class KeyringUnavailable(AppError):
     exit_code = 41
     http_status = 503

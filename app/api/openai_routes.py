@@ -32,14 +32,14 @@ from app.api.schemas import (
     EmbeddingRequest,
 )
 from app.api.state import ApiState
-from app.engine.batch import BatchRequest
 from app.engine.types import ChatMessage, SamplingParams
 from app.errors import AppError
 from app.services import serving
+from app.services.safety import Safety, ScreenedRequest
 from app.services.serving import InvalidRequest
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-FINISH = {"stop": "stop", "length": "length"}
+FINISH = {"stop": "stop", "length": "length", "content_filter": "content_filter"}
 
 
 def _state(request: Request) -> ApiState:
@@ -170,8 +170,8 @@ def _seeded(params: SamplingParams, i: int) -> SamplingParams:
     return params if i == 0 or params.seed < 0 else replace(params, seed=params.seed + i)
 
 
-def _submit_all(make: Callable[[int], BatchRequest], n: int) -> list[BatchRequest]:
-    reqs: list[BatchRequest] = []
+def _submit_all(make: Callable[[int], ScreenedRequest], n: int) -> list[ScreenedRequest]:
+    reqs: list[ScreenedRequest] = []
     try:
         for i in range(n):
             reqs.append(make(i))
@@ -182,20 +182,20 @@ def _submit_all(make: Callable[[int], BatchRequest], n: int) -> list[BatchReques
     return reqs
 
 
-def _usage(reqs: list[BatchRequest]) -> dict[str, int]:
+def _usage(reqs: list[ScreenedRequest]) -> dict[str, int]:
     prompt = sum(r.stats.prompt_tokens for r in reqs[:1])  # the n choices share one prompt
     completion = sum(r.stats.generated_tokens for r in reqs)
     return {"prompt_tokens": prompt, "completion_tokens": completion,
             "total_tokens": prompt + completion}
 
 
-def _record(state: ApiState, reqs: list[BatchRequest]) -> None:
+def _record(state: ApiState, reqs: list[ScreenedRequest]) -> None:
     for r in reqs:
         state.metrics.observe_generation(r.stats.prompt_tokens, r.stats.generated_tokens,
                                          r.stats.time_to_first_token_s, r.cancelled)
 
 
-async def _gather(request: Request, reqs: list[BatchRequest], waiter: _Waiter) -> bool:
+async def _gather(request: Request, reqs: list[ScreenedRequest], waiter: _Waiter) -> bool:
     """Wait for every request to finish; False (and all cancelled) if the client left first."""
     gone = asyncio.ensure_future(_disconnected(request.receive))
     try:
@@ -218,7 +218,7 @@ def _error_event(err: AppError) -> str:
                                             "param": None, "code": err.code}}) + "\n\n"
 
 
-async def _stream(state: ApiState, reqs: list[BatchRequest], waiter: _Waiter, start: str,
+async def _stream(state: ApiState, reqs: list[ScreenedRequest], waiter: _Waiter, start: str,
                   piece: Callable[[int, str], str], finish: Callable[[int, str], str],
                   usage: Callable[[], str] | None) -> AsyncIterator[str]:
     """Server-sent events: what each step produced, one write per wake-up."""
@@ -250,14 +250,14 @@ async def _stream(state: ApiState, reqs: list[BatchRequest], waiter: _Waiter, st
         _record(state, reqs)
 
 
-def _sse(state: ApiState, reqs: list[BatchRequest], waiter: _Waiter, start: str,
+def _sse(state: ApiState, reqs: list[ScreenedRequest], waiter: _Waiter, start: str,
          piece: Callable[[int, str], str], finish: Callable[[int, str], str],
          usage: Callable[[], str] | None) -> StreamingResponse:
     return StreamingResponse(_stream(state, reqs, waiter, start, piece, finish, usage),
                              media_type="text/event-stream", headers=SSE_HEADERS)
 
 
-async def _wait_whole(request: Request, state: ApiState, reqs: list[BatchRequest],
+async def _wait_whole(request: Request, state: ApiState, reqs: list[ScreenedRequest],
                       waiter: _Waiter) -> Response | None:
     """Wait for every reply of a non-streamed request; a response instead of the
     answer when the client has gone (499) or a reply failed."""
@@ -270,6 +270,21 @@ async def _wait_whole(request: Request, state: ApiState, reqs: list[BatchRequest
     if failed is not None:
         return app_error_response(failed)
     return None
+
+
+# -- what the safety filter did, as an extension field ---------------------------------------
+
+def _safety(reqs: list[ScreenedRequest]) -> dict[str, Any]:
+    """``{"safety": [{"choice", "category", "action", "direction", "count"}…]}`` when the
+    filter found something in the prompt or a reply; nothing otherwise."""
+    found = [{"choice": i, **e.as_dict()} for i, r in enumerate(reqs) for e in r.safety]
+    return {"safety": found} if found else {}
+
+
+def _safety_field(req: ScreenedRequest) -> str:
+    """The same for one streamed choice, on its last chunk: ``,"safety":[…]`` or nothing."""
+    found = [e.as_dict() for e in req.safety]
+    return f',"safety":{json.dumps(found)}' if found else ""
 
 
 # -- chat completions -----------------------------------------------------------------------
@@ -303,9 +318,12 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
     messages = _messages(body.messages)
     grammar = serving.grammar_for_response_format(body.response_format)
     params = _params(state, body, body.max_completion_tokens or body.max_tokens, grammar)
+    safety = Safety.for_context(state.ctx)
+    messages, screened = serving.screen_messages(safety, messages)
     waiter = _Waiter()
     reqs = _submit_all(lambda i: serving.chat(model, messages, _seeded(params, i), stream=body.stream,
-                                              ignore_eos=body.ignore_eos, on_output=waiter), body.n)
+                                              ignore_eos=body.ignore_eos, on_output=waiter,
+                                              safety=safety, screened=screened), body.n)
     rid, created, name = f"chatcmpl-{secrets.token_hex(12)}", int(time.time()), state.model_id
     if body.stream:
         head = (f'data: {{"id":"{rid}","object":"chat.completion.chunk","created":{created},'
@@ -317,7 +335,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
 
         def finish(i: int, reason: str) -> str:
             return (f'{head}{{"index":{i},"delta":{{}},"logprobs":null,'
-                    f'"finish_reason":"{FINISH.get(reason, "stop")}"}}]}}\n\n')
+                    f'"finish_reason":"{FINISH.get(reason, "stop")}"}}]{_safety_field(reqs[i])}}}\n\n')
 
         start = "".join(f'{head}{{"index":{i},"delta":{{"role":"assistant","content":""}},'
                         '"logprobs":null,"finish_reason":null}]}\n\n' for i in range(len(reqs)))
@@ -333,7 +351,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
                 "logprobs": None, "finish_reason": FINISH.get(r.finish_reason, "stop")}
                for i, r in enumerate(reqs)]
     return _json({"id": rid, "object": "chat.completion", "created": created, "model": name,
-                  "system_fingerprint": None, "choices": choices, "usage": _usage(reqs)})
+                  "system_fingerprint": None, "choices": choices, "usage": _usage(reqs),
+                  **_safety(reqs)})
 
 
 # -- completions ----------------------------------------------------------------------------
@@ -357,10 +376,15 @@ async def completions(body: CompletionRequest, request: Request) -> Response:
     grammar = serving.grammar_for_response_format(body.response_format)
     params = _params(state, body, body.max_tokens, grammar)
     n = body.n
+    safety = Safety.for_context(state.ctx)
+    texts, screened = safety.screen_inputs(p for p in prompts if isinstance(p, str))
+    screened_texts = iter(texts)
+    prompts = [next(screened_texts) if isinstance(p, str) else p for p in prompts]
     waiter = _Waiter()
     reqs = _submit_all(lambda i: serving.complete(model, prompts[i // n], _seeded(params, i % n),
                                                   stream=body.stream, ignore_eos=body.ignore_eos,
-                                                  on_output=waiter), len(prompts) * n)
+                                                  on_output=waiter, safety=safety,
+                                                  screened=screened), len(prompts) * n)
     echo = [str(prompts[i // n]) if body.echo else "" for i in range(len(reqs))]
     rid, created, name = f"cmpl-{secrets.token_hex(12)}", int(time.time()), state.model_id
     if body.stream:
@@ -373,7 +397,7 @@ async def completions(body: CompletionRequest, request: Request) -> Response:
 
         def finish(i: int, reason: str) -> str:
             return (f'{head}{{"index":{i},"text":"","logprobs":null,'
-                    f'"finish_reason":"{FINISH.get(reason, "stop")}"}}]}}\n\n')
+                    f'"finish_reason":"{FINISH.get(reason, "stop")}"}}]{_safety_field(reqs[i])}}}\n\n')
 
         start = "".join(piece(i, e) for i, e in enumerate(echo) if e)
         def usage() -> str:
@@ -387,10 +411,10 @@ async def completions(body: CompletionRequest, request: Request) -> Response:
     choices = [{"index": i, "text": echo[i] + r.take(), "logprobs": None,
                 "finish_reason": FINISH.get(r.finish_reason, "stop")} for i, r in enumerate(reqs)]
     return _json({"id": rid, "object": "text_completion", "created": created, "model": name,
-                  "choices": choices, "usage": _completion_usage(reqs, n)})
+                  "choices": choices, "usage": _completion_usage(reqs, n), **_safety(reqs)})
 
 
-def _completion_usage(reqs: list[BatchRequest], n: int) -> dict[str, int]:
+def _completion_usage(reqs: list[ScreenedRequest], n: int) -> dict[str, int]:
     """Usage over several prompts, each answered ``n`` times."""
     prompt = sum(r.stats.prompt_tokens for r in reqs[::n])
     completion = sum(r.stats.generated_tokens for r in reqs)

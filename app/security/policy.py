@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.config import APP_NAME
 from app.errors import ConfigError, UnsignedNotAllowed
+from app.security.safety.rules import SafetyRules, parse_safety
 
 log = logging.getLogger(__name__)
 POLICY_ENV = "AUTOGLM_POLICY_FILE"
@@ -25,6 +26,7 @@ POLICY_ENV = "AUTOGLM_POLICY_FILE"
 @dataclass(frozen=True)
 class Policy:
     allow_unsigned_models: bool = True  # the user may still opt in per load
+    safety: SafetyRules = field(default_factory=SafetyRules)  # the safety filter's actions
     source: str = "default"
 
 
@@ -46,10 +48,14 @@ def load_policy() -> Policy:
     except (OSError, ValueError) as exc:
         # A policy we cannot read must fail closed, not open.
         raise ConfigError(f"the administrator's policy {path} cannot be read: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"the administrator's policy {path} must be a JSON object, not "
+                          f"{type(raw).__name__}")
+    safety = parse_safety(raw.get("safety"), str(path))
     allow = raw.get("allow_unsigned_models", True)
     if not isinstance(allow, bool):
         raise ConfigError(f"the administrator's policy {path}: allow_unsigned_models must be true or false")
-    return Policy(allow_unsigned_models=allow, source=str(path))
+    return Policy(allow_unsigned_models=allow, safety=safety, source=str(path))
 
 
 def check_allow_unsigned(requested: bool, policy: Policy | None = None) -> bool:

@@ -11,6 +11,7 @@ from app.config import Settings
 from app.engine.llama import Generation
 from app.engine.types import ChatMessage, SamplingParams
 from app.services.models import LoadedModel
+from app.services.safety import Safety, ScreenedGeneration
 
 _SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "min_p", "repeat_penalty", "seed", "max_tokens")
 
@@ -37,12 +38,16 @@ def settings_decl_coerce(name: str, value: Any) -> Any:
 
 
 def ask(model: LoadedModel, prompt: str, params: SamplingParams, *, system: str | None = None,
-        cancel: threading.Event | None = None) -> Generation:
+        cancel: threading.Event | None = None, safety: Safety | None = None) -> ScreenedGeneration:
+    """One question, not stored; the prompt and the reply pass the safety filter."""
+    safety = safety or Safety()
+    prompt, screened = safety.screen_input(prompt)
     messages = []
     if system:
         messages.append(ChatMessage("system", system))
     messages.append(ChatMessage("user", prompt))
-    return model.engine.stream_chat(messages, params, cancel)
+    return ScreenedGeneration(model.engine.stream_chat(messages, params, cancel),
+                              safety.reply_filter(), screened)
 
 
 @dataclass
@@ -53,6 +58,7 @@ class ChatSession:
     params: SamplingParams
     system: str | None = None
     history: list[ChatMessage] = field(default_factory=list)
+    safety: Safety = field(default_factory=Safety)
 
     def messages(self, user_text: str | None = None) -> list[ChatMessage]:
         out = [ChatMessage("system", self.system)] if self.system else []
@@ -61,7 +67,7 @@ class ChatSession:
             out.append(ChatMessage("user", user_text))
         return out
 
-    def send(self, text: str, cancel: threading.Event | None = None) -> Generation:
+    def send(self, text: str, cancel: threading.Event | None = None) -> ScreenedGeneration:
         """Stream a reply; call ``commit`` with the Generation once it is consumed.
 
         The oldest turns that no longer fit the context window are left out of the
@@ -69,12 +75,13 @@ class ChatSession:
         """
         from app.services.context_budget import fit_chat
 
+        text, screened = self.safety.screen_input(text)
         msgs = fit_chat(self.model.engine, self.system, self.history, text, self.params.max_tokens)
         gen = self.model.engine.stream_chat(msgs, self.params, cancel)
         self.history.append(ChatMessage("user", text))
-        return gen
+        return ScreenedGeneration(gen, self.safety.reply_filter(), screened)
 
-    def commit(self, gen: Generation) -> None:
+    def commit(self, gen: Generation | ScreenedGeneration) -> None:
         self.history.append(ChatMessage("assistant", gen.text))
 
     def with_params(self, **changes: Any) -> ChatSession:

@@ -24,6 +24,7 @@ from app.services.context_budget import (
     head_messages,
 )
 from app.services.reply import Reply, ReplyJob
+from app.services.safety import Safety, SafetyEvent
 from app.services.titles import fallback_title, write_title
 
 if TYPE_CHECKING:
@@ -226,6 +227,8 @@ class Conversations:
             raise AppError("Nothing to send: the message is empty.")
         model = self._require_model()
         params = params or self._default_params()
+        safety = Safety.for_context(self.ctx)
+        text, screened = safety.screen_input(text)  # SafetyBlocked before anything is saved
         conv, path = self._branch(conversation_id, leaf_id=after)
         if after is not None:
             path = path[: [m.id for m in path].index(after) + 1]
@@ -239,7 +242,8 @@ class Conversations:
             reply_id = self._begin(repo, conv.id, question.id, model, params)
             if conv.model != model.name:
                 conv = repo.update_conversation(conv.id, model=model.name)
-        return self._reply(conv, [*path, question], reply_id, params, cancel, model)
+        return self._reply(conv, [*path, question], reply_id, params, cancel, model,
+                           safety, screened)
 
     def regenerate(
         self,
@@ -263,7 +267,7 @@ class Conversations:
         path = path[: asked[-1] + 1]
         with self.store.repo() as repo:
             reply_id = self._begin(repo, conv.id, path[-1].id, model, params)
-        return self._reply(conv, path, reply_id, params, cancel, model)
+        return self._reply(conv, path, reply_id, params, cancel, model, Safety.for_context(self.ctx))
 
     def edit_and_resend(
         self,
@@ -288,6 +292,8 @@ class Conversations:
             conv = _live(repo.get_conversation(original.conversation_id), original.conversation_id)
         if original.role != "user":
             raise AppError("Only your own messages can be edited and sent again.")
+        safety = Safety.for_context(self.ctx)
+        new_text, screened = safety.screen_input(new_text)
         ContextBudget(model.engine, params.max_tokens).require_fit(
             self._system_prompt(conv), new_text
         )
@@ -296,7 +302,7 @@ class Conversations:
             path = repo.get_messages(conv.id, leaf_id=edited.id)
             reply_id = self._begin(repo, conv.id, edited.id, model, params)
         path = path[: [m.id for m in path].index(edited.id) + 1]
-        return self._reply(conv, path, reply_id, params, cancel, model)
+        return self._reply(conv, path, reply_id, params, cancel, model, safety, screened)
 
     # --- lifetime --------------------------------------------------------------------------
 
@@ -339,11 +345,14 @@ class Conversations:
         params: SamplingParams,
         cancel: threading.Event | None,
         model: LoadedModel,
+        safety: Safety,
+        screened: builtins.list[SafetyEvent] | None = None,
     ) -> Reply:
         from app.store import ReplyWriter
 
         writer = ReplyWriter(self.store, reply_id, interval_s=self.flush_interval_s)
-        job = ReplyJob(conv, path, self._system_prompt(conv), params, cancel, model, writer)
+        job = ReplyJob(conv, path, self._system_prompt(conv), params, cancel, model, writer,
+                       safety, screened or [])
         return Reply(self, job)
 
     def _plan(self, job: ReplyJob) -> PromptPlan:

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 from app.engine.types import ReplyStats, SamplingParams
 from app.errors import Cancelled
 from app.services.context_budget import PromptPlan
+from app.services.safety import filter_pieces
 
 if TYPE_CHECKING:
     from app.engine.llama import Generation
     from app.services.conversations import Conversations, MessageView
     from app.services.models import LoadedModel
+    from app.services.safety import Safety, SafetyEvent
     from app.store import ConversationRecord, MessageRecord, ReplyWriter
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ class ReplyJob:
     cancel: threading.Event | None
     model: LoadedModel
     writer: ReplyWriter
+    safety: Safety  # the filter the reply streams through
+    screened: list[SafetyEvent]  # what the filter did to the prompt
 
 
 class Reply:
@@ -54,11 +58,19 @@ class Reply:
         self._owner = owner
         self._job = job
         self._parts: list[str] = []
+        self._filter = job.safety.reply_filter()
         self._stream = self._run()
 
     @property
     def text(self) -> str:
         return "".join(self._parts)
+
+    @property
+    def safety(self) -> list[SafetyEvent]:
+        """What the safety filter found and did, in the prompt and in the reply so far."""
+        from app.services.safety import events_of
+
+        return [*self._job.screened, *events_of(dict(self._filter.counts), "output")]
 
     def __iter__(self) -> Iterator[str]:
         return self._stream
@@ -85,10 +97,14 @@ class Reply:
                 generation = job.model.engine.stream_chat(plan.messages, job.params, job.cancel)
                 self.stats = generation.stats
                 pieces = iter(generation)
-                for piece in pieces:
+                # Nothing reaches the store or the reader before the safety filter lets it out.
+                for piece in filter_pieces(pieces, self._filter):
                     self._parts.append(piece)
                     job.writer.add(piece)  # saved (within the flush interval) before it is shown
                     yield piece
+                if self._filter.blocked is not None:
+                    generation.close()  # the policy stops this reply here
+                    self.stats.finish_reason = "content_filter"
             stopped = plan is None or self.stats.finish_reason == "cancelled"
             self._finish("interrupted" if stopped else "complete")
         except BaseException:  # GeneratorExit too: the reader stopped early
@@ -100,9 +116,12 @@ class Reply:
         self._owner._after_reply(job, self.status)
 
     def _finish(self, status: str) -> None:
+        stats = self.stats.as_dict()
+        if self.safety:
+            stats["safety"] = [e.as_dict() for e in self.safety]
         record = self._job.writer.finish(
             "complete" if status == "complete" else "interrupted",
-            stats=self.stats.as_dict(),
+            stats=stats,
             token_count=self.stats.generated_tokens,
         )
         self.status = status

@@ -17,9 +17,10 @@ from app.engine.types import ChatMessage, SamplingParams
 from app.errors import AppError
 from app.services.context import AppContext
 from app.services.models import LoadedModel, Progress, load_verified, resolve_model
+from app.services.safety import API_OUTPUT, Safety, SafetyEvent, ScreenedRequest
 
 if TYPE_CHECKING:
-    from app.engine.batch import BatchEngine, BatchRequest
+    from app.engine.batch import BatchEngine
     from app.engine.types import LoadPlan
     from app.engine.weights import Weights
 
@@ -98,27 +99,44 @@ def sampling_for_request(ctx: AppContext, **overrides: Any) -> SamplingParams:
         raise InvalidRequest(str(exc)) from None
 
 
+def screen_messages(safety: Safety, messages: Sequence[ChatMessage]
+                    ) -> tuple[list[ChatMessage], list[SafetyEvent]]:
+    """The messages of a request as the safety filter lets them reach the model (every
+    role: a client could put anything in an "assistant" turn). Raises SafetyBlocked."""
+    texts, events = safety.screen_inputs(m.content for m in messages)
+    return [replace(m, content=t) for m, t in zip(messages, texts, strict=True)], events
+
+
 def chat(model: ServedModel, messages: Sequence[ChatMessage], params: SamplingParams, *,
          stream: bool = True, ignore_eos: bool = False,
-         on_output: Callable[[], None] | None = None) -> BatchRequest:
-    """Queue a chat reply; ``on_output`` is called from the engine's thread."""
-    return model.engine.submit_chat(messages, params, stream=stream, ignore_eos=ignore_eos,
-                                    on_output=on_output)
+         on_output: Callable[[], None] | None = None, safety: Safety | None = None,
+         screened: list[SafetyEvent] | None = None) -> ScreenedRequest:
+    """Queue a chat reply (of messages already screened: ``screen_messages``); its text
+    passes the safety filter for replies that leave the app. ``on_output`` is called
+    from the engine's thread."""
+    req = model.engine.submit_chat(messages, params, stream=stream, ignore_eos=ignore_eos,
+                                   on_output=on_output)
+    safety = safety or Safety()
+    return ScreenedRequest(req, safety.reply_filter(API_OUTPUT), screened)
 
 
 def complete(model: ServedModel, prompt: str | list[int], params: SamplingParams, *,
              stream: bool = True, ignore_eos: bool = False,
-             on_output: Callable[[], None] | None = None) -> BatchRequest:
+             on_output: Callable[[], None] | None = None, safety: Safety | None = None,
+             screened: list[SafetyEvent] | None = None) -> ScreenedRequest:
     """Queue a raw completion of ``prompt`` (text, or the model's token ids)."""
     engine = model.engine
+    safety = safety or Safety()
     if isinstance(prompt, str):
-        return engine.submit_completion(prompt, params, stream=stream, ignore_eos=ignore_eos,
-                                        on_output=on_output)
+        req = engine.submit_completion(prompt, params, stream=stream, ignore_eos=ignore_eos,
+                                       on_output=on_output)
+        return ScreenedRequest(req, safety.reply_filter(API_OUTPUT), screened)
     if any(not 0 <= t < engine.vocab.n_vocab for t in prompt):
         raise InvalidRequest(f"the prompt holds token ids outside 0..{engine.vocab.n_vocab - 1}",
                              "prompt")
-    return engine.submit(list(prompt), params, stops=params.stop, stream=stream,
-                         ignore_eos=ignore_eos, on_output=on_output)
+    req = engine.submit(list(prompt), params, stops=params.stop, stream=stream,
+                        ignore_eos=ignore_eos, on_output=on_output)
+    return ScreenedRequest(req, safety.reply_filter(API_OUTPUT), screened)
 
 
 def embed(model: ServedModel, texts: Sequence[str]) -> tuple[list[list[float]], int]:

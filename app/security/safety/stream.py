@@ -1,0 +1,116 @@
+"""The safety filter on a reply as it streams: text is shown as soon as nothing that
+follows can make it part of a match, so a number split across tokens is never shown,
+not even for a moment, and everything else goes out at once.
+
+What is held back is only the end of the text that could still grow into a match: a
+trailing run of digits and the separators numbers are written with (at most
+``NUMBER_SPAN`` characters), a trailing run of the characters tokens, e-mail and IP
+addresses are made of (``TOKEN_SPAN``), an unfinished PEM block (``PEM_SPAN``), the
+beginning of an organisation keyword, and the last ``max_length`` characters where
+the organisation has its own patterns.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from app.security.safety.detectors import _PEM, half_width
+from app.security.safety.rules import SafetyRules
+from app.security.safety.scanner import Scanner, apply
+
+NUMBER_SPAN = 32  # "+86 (0755) 8888-1234", "6222 0212 3456 7890 123", an ID with spaces
+TOKEN_SPAN = 2048  # JWTs and keys are long; an e-mail address is at most 254
+PEM_SPAN = 16384  # a 4096-bit RSA key in PEM is about 3,300 characters
+CONTEXT = 64  # released text kept for look-behinds and "passport no." before a number
+
+_NUMBER_CHARS = frozenset("0123456789 -()（）+")
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/+=@~%")
+
+
+class StreamFilter:
+    """Feed it the pieces of a reply; it returns what may be shown now. ``finish`` returns
+    the rest once the reply has ended. ``blocked`` names the category that stopped the
+    reply (nothing more is shown after its notice); ``counts`` says what was done."""
+
+    def __init__(self, scanner: Scanner, rules: SafetyRules, directions: tuple[str, ...],
+                 language: str) -> None:
+        self.scanner = scanner
+        self.rules = rules
+        self.directions = directions
+        self.language = language
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.blocked: str | None = None
+        self.most_held = 0  # the most characters ever held back at once
+        self._held = ""  # not shown yet
+        self._shown = ""  # the end of what was shown, as the model wrote it
+
+    def feed(self, piece: str) -> str:
+        if self.blocked is not None or not piece:
+            return ""
+        self._held += piece
+        out = self._release(final=False)
+        self.most_held = max(self.most_held, len(self._held))
+        return out
+
+    def finish(self) -> str:
+        """Everything still held, filtered as the end of the text."""
+        if self.blocked is not None:
+            return ""
+        return self._release(final=True)
+
+    def _release(self, final: bool) -> str:
+        if not self._held:
+            return ""
+        window = self._shown + self._held
+        base = len(self._shown)
+        cut = len(window) if final else max(base, self._hold_from(half_width(window), base))
+        findings = [f for f in self.scanner.scan(window) if f.end > base]
+        for f in findings:
+            if f.start < cut < f.end:  # not over yet: hold it back whole
+                cut = max(f.start, base)
+                break
+        if cut == base:
+            return ""
+        outcome = apply(window[base:cut], [f for f in findings if f.end <= cut], self.rules,
+                        self.directions, self.language, offset=base)
+        self.counts.update(outcome.counts)
+        if outcome.blocked is not None:
+            self.blocked = outcome.blocked
+            self._held = ""
+            return outcome.text
+        self._shown = window[max(0, cut - CONTEXT):cut]
+        self._held = window[cut:]
+        return outcome.text
+
+    def _hold_from(self, window: str, base: int) -> int:
+        """Where the end of ``window`` that may still become part of a match starts."""
+        end = len(window)
+        hold = min(_run_start(window, _TOKEN_CHARS, max(base, end - TOKEN_SPAN)),
+                   _number_start(window, max(base, end - NUMBER_SPAN)))
+        opened = window.rfind("-----BEGIN", max(base, end - PEM_SPAN))
+        if opened >= 0 and not _PEM.search(window, opened):
+            hold = min(hold, opened)
+        if self.scanner.org:
+            hold = min(hold, max(base, self.scanner.keyword_prefix_at(window)))
+            if self.scanner.max_org_span:
+                hold = min(hold, max(base, end - self.scanner.max_org_span + 1))
+        return hold
+
+
+def _run_start(text: str, chars: frozenset[str], lowest: int) -> int:
+    i = len(text)
+    while i > lowest and text[i - 1] in chars:
+        i -= 1
+    return i
+
+
+def _number_start(text: str, lowest: int) -> int:
+    """The start of a trailing number still being written ("138 0013 "), or the end."""
+    end = len(text)
+    i = _run_start(text, _NUMBER_CHARS, lowest)
+    while i < end and text[i] in " -)）":
+        i += 1
+    run = text[i:]
+    if any(c.isdigit() for c in run) or run in ("+", "(", "（"):
+        return i
+    return end
