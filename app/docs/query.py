@@ -54,7 +54,10 @@ def question_terms(question: str) -> list[str]:
         for part in _CHINESE_STOP.split(run):
             if len(part) >= MIN_INDEXED_CHARS:
                 terms.extend(part[i : i + MIN_INDEXED_CHARS] for i in range(len(part) - 2))
-            elif part:
+            # Two-character words are most of Chinese: also look each pair up, so that
+            # "温故知新" finds "温故而知新".
+            terms.extend(part[i : i + 2] for i in range(len(part) - 1))
+            if len(part) == 1:
                 terms.append(part)
     for word in _WORD.findall(_CJK_RUN.sub(" ", text)):
         folded = word.lower()
