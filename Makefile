@@ -68,7 +68,8 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/startup.py
 
 # Build llama.cpp with CUDA from llama-cpp-python's vendored source (needs nvcc and CMake):
-# the app and bench/'s llama-bench and llama-server all use that one build.
+# the app and bench/'s llama-bench and llama-server all use that one build. Offline, name
+# the sdist already here: make cuda LLAMA_CPP_SDIST=path/to/llama_cpp_python-VERSION.tar.gz
 cuda: $(STAMP_TEST)
 	bash packaging/build_cuda.sh "$$($(BIN)/python -c 'from bench.llama_tools import vendored_source; print(vendored_source().parent.parent)')" $(BIN)/python
 

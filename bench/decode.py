@@ -3,7 +3,7 @@
 Same model, same thread count, one process each in turn. Prints a table, the
 ratios, and a final ``RESULT`` line.
 
-    python bench/decode.py [--model PATH] [--threads N] [--runs 5] [--tokens 128]
+    python bench/decode.py [--model PATH] [--unsigned] [--threads N] [--runs 5] [--tokens 128]
 """
 
 from __future__ import annotations
@@ -36,14 +36,16 @@ def timed(run: Callable[[int], float | None], seed: int) -> float | None:
 class Ours:
     """Our engine through the services layer, with the default sampler settings."""
 
-    def __init__(self, model: str | None, threads: int, tokens: int, gpu_layers: int | None) -> None:
+    def __init__(self, model: str | None, threads: int, tokens: int, gpu_layers: int | None,
+                 unsigned: bool = False) -> None:
         from app.services.chat import sampling_from_settings
         from app.services.context import open_context
         from app.services.models import load_model
 
         self._tmp = tempfile.TemporaryDirectory()
         self.ctx = open_context(self._tmp.name)
-        self.loaded = load_model(self.ctx, model, threads=threads, n_ctx=2048, gpu_layers=gpu_layers)
+        self.loaded = load_model(self.ctx, model, threads=threads, n_ctx=2048, gpu_layers=gpu_layers,
+                                 allow_unsigned=unsigned)
         self.tokens = tokens
         self.sampling = sampling_from_settings
         self.prompt_tokens = 0
@@ -58,7 +60,8 @@ class Ours:
         self.loaded.engine.reset()  # every run starts cold, as the others do
         gen = ask(self.loaded, PROMPT, self.sampling(self.ctx.settings, max_tokens=self.tokens, seed=seed),
                   system="You are a helpful assistant.")
-        gen.read_all()
+        for _piece in gen:  # the reply as the user gets it: screened by the safety filter
+            pass
         self.prompt_tokens = gen.stats.prompt_tokens
         return gen.stats.decode_tokens_per_s if gen.stats.generated_tokens > 16 else None
 
@@ -106,6 +109,8 @@ class LlamaBench:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model")
+    ap.add_argument("--unsigned", action="store_true",
+                    help="load a model with no signed manifest (a synthetic one)")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--tokens", type=int, default=128)
@@ -124,7 +129,7 @@ def main() -> int:
 
     bench = LlamaBench(path, threads, args.tokens, ngl, args.cuda)
     lcp = LlamaCppPython(path, threads, args.tokens, ngl)
-    ours = Ours(args.model, threads, args.tokens, ngl)
+    ours = Ours(args.model, threads, args.tokens, ngl, args.unsigned)
 
     def plain(seed: int) -> float | None:
         # The same engine sampling through llama.cpp's llama_sampler_sample alone, to

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -31,22 +32,35 @@ def llama_cpp_version() -> str:
 
 
 def vendored_source() -> Path:
-    """The llama.cpp source vendored in the llama-cpp-python sdist of our version."""
+    """The llama.cpp source vendored in the llama-cpp-python sdist of our version.
+
+    Fetched with pip the first time, unless LLAMA_CPP_SDIST names the sdist already
+    here (a .tar.gz or .tar.xz, or the unpacked folder): then no network is needed.
+    """
     version = llama_cpp_version()
     root = cache_dir() / f"llama-cpp-python-{version}"
     src = root / f"llama_cpp_python-{version}" / "vendor" / "llama.cpp"
     if src.exists():
         return src
     root.mkdir(parents=True, exist_ok=True)
-    print(f"fetching the llama-cpp-python {version} source distribution…", file=sys.stderr)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-         "-d", str(root), f"llama-cpp-python=={version}"],
-        check=True,
-    )
-    sdist = next(root.glob("llama_cpp_python-*.tar.gz"))
+    given = os.environ.get("LLAMA_CPP_SDIST")
+    if given and Path(given).is_dir():
+        shutil.copytree(given, root / f"llama_cpp_python-{version}")
+        return src
+    if given:
+        sdist = Path(given)
+    else:
+        print(f"fetching the llama-cpp-python {version} source distribution…", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+             "-d", str(root), f"llama-cpp-python=={version}"],
+            check=True,
+        )
+        sdist = next(root.glob("llama_cpp_python-*.tar.gz"))
     with tarfile.open(sdist) as tf:
         tf.extractall(root, filter="data")
+    if not src.exists():
+        raise SystemExit(f"{sdist} is not the llama-cpp-python {version} source distribution")
     return src
 
 
@@ -65,7 +79,7 @@ def build_tool(target: str, extra_cmake: list[str] | None = None) -> Path:
     subprocess.run(
         ["cmake", "-S", str(src), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
          "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF",
-         "-DLLAMA_BUILD_SERVER=ON", *flags],
+         "-DLLAMA_BUILD_SERVER=ON", "-DLLAMA_USE_PREBUILT_UI=OFF", *flags],
         check=True, stdout=subprocess.DEVNULL,
     )
     subprocess.run(["cmake", "--build", str(build), "--target", target, "-j", str(os.cpu_count() or 2)],

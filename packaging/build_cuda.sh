@@ -10,6 +10,8 @@
 # interpreter whose llama_cpp package receives the libraries. The tools land
 # in SDIST_DIR/../build-cuda/bin, where bench/llama_tools.py looks for them.
 # CUDA_ARCHS (default: the GPU's own, "native") limits the kernels compiled.
+# Nothing here needs the network: llama-server is built without its web UI, which
+# llama.cpp would otherwise try to download (the API server needs none).
 set -euo pipefail
 src="$(cd "$1" && pwd)/vendor/llama.cpp"
 python="${2:-python3}"
@@ -21,7 +23,7 @@ cpu_flags="$(bash "$here/llama_cmake_args.sh")"
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
     -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON \
     -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-native}" \
-    -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+    -DLLAMA_CURL=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
     -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON $cpu_flags >/dev/null
 cmake --build "$build" --target llama llama-bench llama-server -j "$(nproc)"
 # find_spec, not import: importing llama_cpp would load the libraries being replaced.
