@@ -14,7 +14,7 @@ NAMES: dict[str, dict[str, str]] = {
     },
 }
 _REMOVED = {"en": "[{} removed]", "zh_CN": "[{}已隐藏]"}
-_STOPPED = {"en": "[reply stopped: it contained a {}]", "zh_CN": "[回复已停止：含有{}]"}
+_STOPPED = {"en": "[reply stopped: {} found]", "zh_CN": "[回复已停止：发现{}]"}
 
 
 def language_of(setting: str) -> str:
