@@ -43,8 +43,8 @@ class SafetyEvent:
         if self.action == "redact":
             return f"removed {self.count} {name}{_s(self.count)} from {where}"
         if self.action == "block":
-            return (f"{where} was stopped: it contained a {name}" if self.direction != "input"
-                    else f"{where} was not sent: it contains a {name}")
+            return (f"{where} was stopped: {name} found" if self.direction != "input"
+                    else f"{where} was not sent: {name} found")
         return f"{where} contains {self.count} {name}{_s(self.count)} (kept, flagged by policy)"
 
 
@@ -81,9 +81,9 @@ class Safety:
         if outcome.blocked is not None:
             name = name_of(outcome.blocked, "en")
             raise SafetyBlocked(
-                f"This message was not sent: it contains a {name}, which the administrator's "
-                f"policy does not allow to be sent to the model. Remove the {name} and send it again.",
-                category=outcome.blocked)
+                f"This message was not sent: the administrator's policy does not allow sending "
+                f"it to the model as it holds an item of this kind: {name}. Remove the {name} "
+                f"and send it again.", category=outcome.blocked)
         return outcome.text, events_of(outcome.counts, "input")
 
     def screen_inputs(self, texts: Iterable[str]) -> tuple[list[str], list[SafetyEvent]]:
