@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self._quitting = False
         self.settings_dialog: Any = None
         self.model_manager: Any = None
+        self.documents_dialog: Any = None
         self._build_actions()
         self.retranslate()
         self.resize(1100, 720)
@@ -152,6 +153,7 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(False)
         self.regenerate_action = self._action("regenerate", c.regenerate, "Ctrl+R", "regenerate")
         self.models_action = self._action("models", self.open_model_manager, "Ctrl+Shift+M", "models")
+        self.documents_action = self._action("documents", self.open_documents, "Ctrl+Shift+D")
         self.reload_model_action = self._action("reloadModel", self.reload_model)
         self.logs_action = self._action("openLogs", lambda: QDesktopServices.openUrl(
             QUrl.fromLocalFile(str(self.ctx.paths.logs))), None, "folder")
@@ -159,6 +161,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = QMenu(self)
         self.file_menu.addAction(self.new_action)
+        self.file_menu.addAction(self.documents_action)
         self.export_menu = QMenu(self)
         self.export_menu.setIcon(icon("export"))
         self.export_menu.addActions([self.export_md_action, self.export_json_action])
@@ -198,6 +201,7 @@ class MainWindow(QMainWindow):
             self.stop_action: self.tr("S&top the reply"),
             self.regenerate_action: self.tr("&Regenerate the reply"),
             self.models_action: self.tr("&Model manager…"),
+            self.documents_action: self.tr("&Documents…"),
             self.reload_model_action: self.tr("Re&load the model"),
             self.logs_action: self.tr("Open the &log folder"),
             self.about_action: self.tr("&About Open-AutoGLM"),
@@ -287,6 +291,29 @@ class MainWindow(QMainWindow):
         self.controller.after_reply(reload)
 
     # -- dialogs ------------------------------------------------------------------------------
+
+    def open_documents(self) -> None:
+        """The Documents window: collections and their files (see documents_dialog)."""
+        from app.gui.documents_dialog import DocumentsDialog
+        from app.services.documents import open_documents
+
+        if self.documents_dialog is None:
+            docs = open_documents(self.ctx)
+            self.documents_dialog = DocumentsDialog(docs, self.taskman, self,
+                                                    on_error=self.errors.show_exception)
+            self.documents_dialog.finished.connect(self._documents_closed)
+        self.documents_dialog.show()
+        self.documents_dialog.raise_()
+
+    def _documents_closed(self, _result: int) -> None:
+        dialog, self.documents_dialog = self.documents_dialog, None
+        if dialog is None:
+            return
+        if dialog.worker is None:
+            dialog.docs.close()
+        else:  # closing stopped the reading; the store closes once the current file is done
+            dialog.ingest_done.connect(lambda _report: dialog.docs.close())
+        dialog.deleteLater()
 
     def open_settings(self) -> None:
         from app.gui.server_page import PAGE_TITLE, ServerPage

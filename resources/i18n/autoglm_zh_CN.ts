@@ -273,6 +273,133 @@
     </message>
 </context>
 <context>
+    <name>DocumentsDialog</name>
+    <message>
+        <source>Documents</source>
+        <translation>文档</translation>
+    </message>
+    <message>
+        <source>Collections</source>
+        <translation>文档集</translation>
+    </message>
+    <message>
+        <source>New…</source>
+        <translation>新建…</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Add files…</source>
+        <translation>添加文件…</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>Remove file</source>
+        <translation>移除文件</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Drop files or folders here to add them to the collection. PDF, Word, Excel, CSV, HTML, Markdown and text files are read; a file that cannot be read is listed with the reason.</source>
+        <translation>把文件或文件夹拖到这里即可加入文档集。可读取 PDF、Word、Excel、CSV、HTML、Markdown 和文本文件；无法读取的文件会连同原因一起列出。</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Pages</source>
+        <translation>页数</translation>
+    </message>
+    <message>
+        <source>Passages</source>
+        <translation>段落</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>Not readable</source>
+        <translation>无法读取</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+    <message>
+        <source>New collection</source>
+        <translation>新建文档集</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Rename collection</source>
+        <translation>重命名文档集</translation>
+    </message>
+    <message>
+        <source>New name:</source>
+        <translation>新名称：</translation>
+    </message>
+    <message>
+        <source>Remove collection</source>
+        <translation>删除文档集</translation>
+    </message>
+    <message>
+        <source>Remove the collection “%1” and its passages? Your files stay where they are.</source>
+        <translation>删除文档集“%1”及其段落？你的文件本身不会被删除。</translation>
+    </message>
+    <message>
+        <source>Add files</source>
+        <translation>添加文件</translation>
+    </message>
+    <message>
+        <source>Documents (*.pdf *.docx *.xlsx *.csv *.tsv *.html *.htm *.md *.txt);;All files (*)</source>
+        <translation>文档 (*.pdf *.docx *.xlsx *.csv *.tsv *.html *.htm *.md *.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Add a folder</source>
+        <translation>添加文件夹</translation>
+    </message>
+    <message>
+        <source>Reading %1…</source>
+        <translation>正在读取 %1…</translation>
+    </message>
+    <message>
+        <source>Stopped. The files read so far were kept.</source>
+        <translation>已停止。已读取的文件会保留。</translation>
+    </message>
+    <message>
+        <source>%1 added, %2 updated, %3 unchanged.</source>
+        <translation>新增 %1 个，更新 %2 个，未变 %3 个。</translation>
+    </message>
+    <message>
+        <source>%1 could not be read (see the reasons).</source>
+        <translation>%1 个无法读取（原因见列表）。</translation>
+    </message>
+</context>
+<context>
     <name>ErrorDialog</name>
     <message>
         <source>Show details</source>
@@ -375,6 +502,10 @@
     <message>
         <source>&amp;Model manager…</source>
         <translation>模型管理器(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>&amp;Documents…</source>
+        <translation>文档(&amp;D)…</translation>
     </message>
     <message>
         <source>Re&amp;load the model</source>
