@@ -105,18 +105,6 @@ def _safety_note(events: Sequence[Any]) -> None:
         sys.stderr.write(f"safety: {event.describe()}\n")
 
 
-def _safety(ctx: Any) -> Any:
-    from app.services.safety import Safety
-
-    return Safety.for_context(ctx)
-
-
-def _safety_note(events: Sequence[Any]) -> None:
-    """One line on stderr per thing the safety filter did, so scripts keep a clean stdout."""
-    for event in events:
-        sys.stderr.write(f"safety: {event.describe()}\n")
-
-
 def _saved_note(conversation_id: str | None) -> None:
     if conversation_id and sys.stderr.isatty():
         short = conversation_id[:8]
@@ -235,7 +223,6 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 session.commit(reply)
             sys.stdout.write("\n")
             sys.stdout.flush()
-            _safety_note(reply.safety)
             _safety_note(reply.safety)
             if args.json:
                 out: dict[str, Any] = {"stats": reply.stats.as_dict(),
@@ -414,26 +401,6 @@ def cmd_keys(args: argparse.Namespace) -> int:
         print(f"no longer trusted: {args.key_id}")
         return 0
     raise AppError("choose a keys command: generate, list, trust or untrust")
-
-
-def cmd_scan(args: argparse.Namespace) -> int:
-    """Each finding as a JSON line, or (``--redact``) the text as the filter leaves it."""
-    if args.file == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise AppError(f"cannot read {args.file}: {exc}") from None
-    safety = _safety(_ctx(args))
-    if args.redact:
-        sys.stdout.write(safety.redact(text, args.direction))
-        return 0
-    for f in safety.scanner.scan(text):
-        line = {"category": f.category, "start": f.start, "end": f.end, "match": f.masked,
-                "action": safety.rules.action(f.category, args.direction)}
-        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-    return 0
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -700,17 +667,6 @@ def build_parser() -> argparse.ArgumentParser:
     q = ksub.add_parser("untrust", parents=[common], help="stop trusting a key")
     q.add_argument("key_id")
     p.set_defaults(func=cmd_keys, keys_cmd=None)
-
-    p = sub.add_parser("scan", parents=[common], help="find personal and secret data in a file",
-                       description="Find personal and secret data in a file (or - for standard "
-                       "input) with the safety filter: one JSON line per finding, with its "
-                       "category, character offsets, masked text and the policy's action.")
-    p.add_argument("file", help="a UTF-8 text file, or - for standard input")
-    p.add_argument("--redact", action="store_true",
-                   help="print the text with what the policy removes replaced by labels")
-    p.add_argument("--direction", choices=("input", "output", "outbound"), default="outbound",
-                   help="whose actions apply (default outbound: the text is leaving the machine)")
-    p.set_defaults(func=cmd_scan)
 
     p = sub.add_parser("scan", parents=[common], help="find personal and secret data in a file",
                        description="Find personal and secret data in a file (or - for standard "
