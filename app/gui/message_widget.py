@@ -121,6 +121,10 @@ class MessageWidget(QFrame):
         self.role_label.setObjectName("messageRole")
         self.meta_label = QLabel()
         self.meta_label.setObjectName("messageMeta")
+        # What the safety filter removed or flagged in this exchange, as the policy asks.
+        self.safety_label = QLabel()
+        self.safety_label.setObjectName("safetyMarker")
+        self.safety_label.setVisible(False)
         # ‹ version i of n ›: the other versions of this message (edited, regenerated).
         self.previous_button = self._version_button("‹", -1)
         self.next_button = self._version_button("›", +1)
@@ -136,6 +140,7 @@ class MessageWidget(QFrame):
         header.addWidget(self.previous_button)
         header.addWidget(self.meta_label)
         header.addWidget(self.next_button)
+        header.addWidget(self.safety_label)
         header.addStretch(1)
         for b in (self.copy_button, self.regenerate_button, self.edit_button):
             header.addWidget(b)
@@ -264,6 +269,11 @@ class MessageWidget(QFrame):
             if tps:
                 meta.append(self.tr("%1 tokens/s").replace("%1", f"{tps:.0f}"))
         self.meta_label.setText(" · ".join(meta))
+        events = (m.stats or {}).get("safety") if m is not None else None
+        self.safety_label.setVisible(bool(events))
+        self.safety_label.setText(self._safety_note(events) if events else "")
+        self.safety_label.setToolTip(self.tr(
+            "The administrator's policy decides what the safety filter removes or flags."))
         self.copy_button.setToolTip(self.tr("Copy this message"))
         self.copy_button.setAccessibleName(self.tr("Copy message"))
         self.regenerate_button.setToolTip(self.tr("Write this reply again"))
@@ -278,6 +288,28 @@ class MessageWidget(QFrame):
         self.editor.setAccessibleName(self.tr("Edited message"))
         self.save_button.setText(self.tr("Send edited"))
         self.cancel_button.setText(self.tr("Cancel"))
+
+    def _safety_note(self, events: list[dict[str, object]]) -> str:
+        """``Safety filter: ID number removed; your message contains phone number``."""
+        names = {
+            "id_number": self.tr("ID number"), "bank_card": self.tr("bank card number"),
+            "phone": self.tr("phone number"), "passport": self.tr("passport number"),
+            "email": self.tr("e-mail address"), "ip_address": self.tr("IP address"),
+            "api_key": self.tr("API key"), "private_key": self.tr("private key"),
+        }
+        said = {
+            ("output", "redact"): self.tr("%1 removed"), ("output", "warn"): self.tr("%1 found"),
+            ("output", "block"): self.tr("reply stopped: %1 found"),
+            ("input", "redact"): self.tr("%1 removed from your message"),
+            ("input", "warn"): self.tr("your message contains %1"),
+        }
+        parts = []
+        for e in events:
+            category = str(e.get("category", ""))
+            text = said.get((str(e.get("direction")), str(e.get("action"))))
+            if text is not None:
+                parts.append(text.replace("%1", names.get(category, category)))
+        return "⚠ " + self.tr("Safety filter: %1").replace("%1", "; ".join(dict.fromkeys(parts)))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:

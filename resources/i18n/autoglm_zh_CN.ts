@@ -559,6 +559,66 @@ A desktop assistant that runs a language model entirely on this computer. Only s
 <context>
     <name>MessageWidget</name>
     <message>
+        <source>The administrator&apos;s policy decides what the safety filter removes or flags.</source>
+        <translation>管理员的策略决定安全过滤隐藏或标记哪些内容。</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>bank card number</source>
+        <translation>银行卡号</translation>
+    </message>
+    <message>
+        <source>phone number</source>
+        <translation>电话号码</translation>
+    </message>
+    <message>
+        <source>passport number</source>
+        <translation>护照号</translation>
+    </message>
+    <message>
+        <source>e-mail address</source>
+        <translation>邮箱地址</translation>
+    </message>
+    <message>
+        <source>IP address</source>
+        <translation>IP地址</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API密钥</translation>
+    </message>
+    <message>
+        <source>private key</source>
+        <translation>私钥</translation>
+    </message>
+    <message>
+        <source>%1 removed</source>
+        <translation>已隐藏%1</translation>
+    </message>
+    <message>
+        <source>%1 found</source>
+        <translation>发现%1</translation>
+    </message>
+    <message>
+        <source>reply stopped: %1 found</source>
+        <translation>发现%1，回复已停止</translation>
+    </message>
+    <message>
+        <source>%1 removed from your message</source>
+        <translation>已从你的消息中隐藏%1</translation>
+    </message>
+    <message>
+        <source>your message contains %1</source>
+        <translation>你的消息含有%1</translation>
+    </message>
+    <message>
+        <source>Safety filter: %1</source>
+        <translation>安全过滤：%1</translation>
+    </message>
+    <message>
         <source>You</source>
         <translation>你</translation>
     </message>
