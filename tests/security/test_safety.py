@@ -52,6 +52,7 @@ def found(text: str, scanner: Scanner | None = None) -> list[tuple[str, str]]:
     ("key AKIAIOSFODNN7EXAMPLE here", [("api_key", "AKIAIOSFODNN7EXAMPLE")]),
     ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789 ok", [
         ("api_key", "ghp_abcdefghijklmnopqrstuvwxyz0123456789")]),
+    ("别把glpat-c8buer3_S3LKoCv5FXu6发到群里", [("api_key", "glpat-c8buer3_S3LKoCv5FXu6")]),
     ("sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", []),
     ("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----",
      [("private_key", "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----")]),

@@ -271,7 +271,9 @@ def _token_patterns() -> tuple[tuple[re.Pattern[str], Callable[[str], bool] | No
     for plugin in plugins:
         assert issubclass(plugin, RegexBasedDetector)
         check = jwt.JwtTokenDetector.is_formally_valid if plugin is jwt.JwtTokenDetector else None
-        out.extend((pattern, check) for pattern in plugin.denylist)
+        # ASCII: their \w and \b would count 汉字 as letters, so "密钥glpat-…发给你" went unseen.
+        out.extend((re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII), check)
+                   for pattern in plugin.denylist)
     out.extend((pattern, None) for pattern in _MORE_TOKENS)
     return tuple(out)
 

@@ -44,6 +44,11 @@ class StreamFilter:
         self._held = ""  # not shown yet
         self._shown = ""  # the end of what was shown, as the model wrote it
 
+    @property
+    def held(self) -> int:
+        """How many characters are held back now."""
+        return len(self._held)
+
     def feed(self, piece: str) -> str:
         if self.blocked is not None or not piece:
             return ""
@@ -64,6 +69,8 @@ class StreamFilter:
         window = self._shown + self._held
         base = len(self._shown)
         cut = len(window) if final else max(base, self._hold_from(half_width(window), base))
+        if cut == base:
+            return ""  # all of it may still grow into a match: nothing to look at yet
         findings = [f for f in self.scanner.scan(window) if f.end > base]
         for f in findings:
             if f.start < cut < f.end:  # not over yet: hold it back whole
