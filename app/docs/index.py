@@ -8,10 +8,17 @@ from dataclasses import dataclass
 from sqlalchemy import column, delete, false, func, select, table, text
 from sqlalchemy.orm import Session
 
-from app.docs.query import MAX_EXPANSION, match_expression, question_terms
+from app.docs.query import MAX_EXPANSION, MIN_INDEXED_CHARS, question_terms, quote
 from app.store.schema import Chunk, DocCollection, Document, utcnow
 
-chunks_fts_terms = table("chunks_fts_terms", column("term"))
+chunks_fts_terms = table("chunks_fts_terms", column("term"), column("doc"))
+
+# A term in more than this share of all chunks is left out of a search (see prune_common),
+# once there are enough chunks for that to matter.
+COMMON_SHARE = 0.3
+PRUNE_FROM_CHUNKS = 2000
+KEEP_WHEN_ALL_COMMON = 3
+MAX_PER_SHORT = 12
 
 
 @dataclass(frozen=True)
@@ -109,15 +116,62 @@ def tombstone_document(session: Session, doc: Document) -> None:
     doc.updated_at = utcnow()
 
 
-def _expand(session: Session, term: str) -> list[str]:
+def _expand(session: Session, term: str) -> list[tuple[str, int]]:
+    """The indexed trigrams that begin with a short term, each with how many chunks hold it."""
     folded = term.lower()
-    return list(
-        session.scalars(
-            select(chunks_fts_terms.c.term)
-            .where(chunks_fts_terms.c.term >= folded, chunks_fts_terms.c.term < folded + "\U0010ffff")
-            .limit(MAX_EXPANSION + 1)
-        )
-    )
+    rows = session.execute(
+        select(chunks_fts_terms.c.term, chunks_fts_terms.c.doc)
+        .where(chunks_fts_terms.c.term >= folded, chunks_fts_terms.c.term < folded + "\U0010ffff")
+        .limit(MAX_EXPANSION + 1)
+    ).all()
+    return [(t, n) for t, n in rows]
+
+
+def _doc_counts(session: Session, grams: set[str]) -> dict[str, int]:
+    if not grams:
+        return {}
+    rows = session.execute(
+        select(chunks_fts_terms.c.term, chunks_fts_terms.c.doc).where(
+            chunks_fts_terms.c.term.in_(sorted(grams)))
+    ).all()
+    return {t: n for t, n in rows}
+
+
+def weighted_terms(session: Session, question: str) -> list[list[tuple[str, int]]]:
+    """The question's terms as the index can match them, each as a group of (indexed
+    term, chunks that may hold it): a word of three or more characters is a group of one;
+    a shorter one is the trigrams it begins, most used first. Absent terms are left out."""
+    groups: list[list[tuple[str, int]]] = []
+    long_terms = []
+    for term in question_terms(question):
+        if len(term) >= MIN_INDEXED_CHARS:
+            long_terms.append(term)
+        else:
+            grams = _expand(session, term)
+            if 0 < len(grams) <= MAX_EXPANSION:
+                groups.append(sorted(grams, key=lambda tn: -tn[1]))
+    grams_of = {t: {t.lower()[i : i + 3] for i in range(len(t) - 2)} for t in long_terms}
+    counts = _doc_counts(session, set().union(*grams_of.values()) if grams_of else set())
+    for term, grams in grams_of.items():
+        # A phrase is in no more chunks than its rarest trigram.
+        n = min((counts.get(g, 0) for g in grams), default=0)
+        if n:
+            groups.append([(term, n)])
+    return groups
+
+
+def prune_common(groups: list[list[tuple[str, int]]], chunks: int) -> list[str]:
+    """The terms worth matching. Matching costs a walk of each term's entry in the index,
+    and a term in most chunks tells BM25 little: so a group in more than COMMON_SHARE of
+    all chunks is left out (the rarest few stay when every group is that common), and a
+    short word keeps only its MAX_PER_SHORT most used continuations."""
+    if chunks >= PRUNE_FROM_CHUNKS:
+        sized = [(g, sum(n for _, n in g)) for g in groups]
+        kept = [g for g, n in sized if n <= COMMON_SHARE * chunks]
+        if not kept:
+            kept = [g for g, _ in sorted(sized, key=lambda gn: gn[1])[:KEEP_WHEN_ALL_COMMON]]
+        groups = [g[:MAX_PER_SHORT] for g in kept]
+    return [t for g in groups for t, _ in g]
 
 
 _SEARCH = text(
@@ -138,11 +192,15 @@ _SEARCH = text(
 def search_chunks(
     session: Session, collection_ids: Sequence[str], question: str, limit: int
 ) -> list[Hit]:
-    """The passages of the collections that best match ``question``, best first."""
+    """The passages of the collections that best match ``question`` (BM25), best first."""
     import json
 
-    expr = match_expression(question_terms(question), lambda t: _expand(session, t))
-    if not expr or not collection_ids or limit <= 0:
+    if not collection_ids or limit <= 0:
+        return []
+    terms = weighted_terms(session, question)
+    chunks = session.scalar(select(func.count()).select_from(Chunk)) or 0
+    expr = " OR ".join(dict.fromkeys(quote(t) for t in prune_common(terms, chunks)))
+    if not expr:
         return []
     rows = session.execute(
         _SEARCH, {"expr": expr, "collections": json.dumps(list(collection_ids)), "limit": limit}

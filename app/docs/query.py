@@ -4,7 +4,7 @@ how many of the question's words they hold (BM25), in Chinese and English alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 # The trigram tokenizer indexes every run of three characters, so a word of three or
 # more characters is a phrase of trigrams, found anywhere (also inside longer words:
@@ -65,24 +65,6 @@ def question_terms(question: str) -> list[str]:
             continue
         terms.append(stem(folded) if folded.isascii() else folded)
     return list(dict.fromkeys(terms))
-
-
-def match_expression(terms: Sequence[str], expand: Callable[[str], Sequence[str]]) -> str:
-    """An FTS5 MATCH expression: any of the terms (BM25 ranks those with more, and rarer,
-    first). Every term is a quoted string, so no user text is read as FTS5 syntax.
-
-    ``expand`` gives the indexed trigrams that begin with a short term; a short term
-    beginning too many is left out, as it says little about which passage is meant.
-    """
-    parts = []
-    for term in terms:
-        if len(term) >= MIN_INDEXED_CHARS:
-            parts.append(quote(term))
-            continue
-        grams = expand(term)
-        if 0 < len(grams) <= MAX_EXPANSION:
-            parts.extend(quote(g) for g in grams)
-    return " OR ".join(dict.fromkeys(parts))
 
 
 def quote(term: str) -> str:
