@@ -47,7 +47,7 @@ def ask(model: LoadedModel, prompt: str, params: SamplingParams, *, system: str 
         messages.append(ChatMessage("system", system))
     messages.append(ChatMessage("user", prompt))
     return ScreenedGeneration(model.engine.stream_chat(messages, params, cancel),
-                              safety.reply_filter(), screened)
+                              safety.reply_filter(), screened, cancel)
 
 
 @dataclass
@@ -79,7 +79,7 @@ class ChatSession:
         msgs = fit_chat(self.model.engine, self.system, self.history, text, self.params.max_tokens)
         gen = self.model.engine.stream_chat(msgs, self.params, cancel)
         self.history.append(ChatMessage("user", text))
-        return ScreenedGeneration(gen, self.safety.reply_filter(), screened)
+        return ScreenedGeneration(gen, self.safety.reply_filter(), screened, cancel)
 
     def commit(self, gen: Generation | ScreenedGeneration) -> None:
         self.history.append(ChatMessage("assistant", gen.text))

@@ -98,7 +98,7 @@ class Reply:
                 self.stats = generation.stats
                 pieces = iter(generation)
                 # Nothing reaches the store or the reader before the safety filter lets it out.
-                for piece in filter_pieces(pieces, self._filter):
+                for piece in filter_pieces(pieces, self._filter, job.cancel):
                     self._parts.append(piece)
                     job.writer.add(piece)  # saved (within the flush interval) before it is shown
                     yield piece

@@ -147,7 +147,7 @@ class ScreenedGeneration:
         return self._stream
 
     def _run(self) -> Iterator[str]:
-        for piece in filter_pieces(self._generation, self._filter):
+        for piece in filter_pieces(self._generation, self._filter, self._cancel):
             self.text_parts.append(piece)
             yield piece
         self.stats = self._generation.stats
@@ -157,18 +157,23 @@ class ScreenedGeneration:
         self._generation.close()
 
 
-def filter_pieces(pieces: Iterable[str], stream: StreamFilter) -> Iterator[str]:
+def filter_pieces(pieces: Iterable[str], stream: StreamFilter,
+                  cancel: threading.Event | None = None) -> Iterator[str]:
     """The pieces as the filter lets them out; stops reading (the caller closes the
-    source) once a finding blocks the reply."""
+    source) once a finding blocks the reply. Once ``cancel`` is set, what is left comes
+    out as one last piece, so that Stop still ends a reply within one piece."""
+    pending = ""
     for piece in pieces:
-        shown = stream.feed(piece)
-        if shown:
-            yield shown
+        pending += stream.feed(piece)
         if stream.blocked is not None:
-            return
-    rest = stream.finish()
-    if rest:
-        yield rest
+            break
+        if pending and (cancel is None or not cancel.is_set()):
+            yield pending
+            pending = ""
+    else:
+        pending += stream.finish()
+    if pending:
+        yield pending
 
 
 class ScreenedRequest:

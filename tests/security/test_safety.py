@@ -233,3 +233,21 @@ def test_an_organisation_keyword_split_across_tokens_is_never_shown() -> None:
     rules = parse_safety({"organisation": [{"name": "codename", "keywords": ["青隼计划"]}]}, "t")
     shown, _ = stream(["项目", "青", "隼", "计", "划", "启动"], rules)
     assert "青" not in "".join(shown[:4]) and "".join(shown) == "项目[codename removed]启动"
+
+
+def test_after_stop_what_is_left_comes_out_as_one_last_piece() -> None:
+    import threading
+
+    from app.services.safety import filter_pieces
+
+    cancel = threading.Event()
+
+    def pieces():  # type: ignore[no-untyped-def]
+        yield "第一段 "
+        cancel.set()  # the user presses Stop while the model writes a number
+        yield "1380013"
+        yield "8000 and more words"
+
+    flt = StreamFilter(Scanner(), SafetyRules(), ("output",), "en")
+    assert list(filter_pieces(pieces(), flt, cancel)) == [
+        "第一段 ", "[phone number removed] and more words"]
