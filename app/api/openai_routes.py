@@ -318,6 +318,11 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
     messages = _messages(body.messages)
     grammar = serving.grammar_for_response_format(body.response_format)
     params = _params(state, body, body.max_completion_tokens or body.max_tokens, grammar)
+    citations: list[dict[str, Any]] | None = None
+    if body.collection is not None:
+        messages, citations = _from_collection(state, model, body.collection, messages, params)
+        if not citations:
+            return _nothing_found(state, body)
     safety = Safety.for_context(state.ctx)
     messages, screened = serving.screen_messages(safety, messages)
     waiter = _Waiter()
@@ -337,8 +342,10 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
             return (f'{head}{{"index":{i},"delta":{{}},"logprobs":null,'
                     f'"finish_reason":"{FINISH.get(reason, "stop")}"}}]{_safety_field(reqs[i])}}}\n\n')
 
+        cited = "" if citations is None else f',"citations":{json.dumps(citations, ensure_ascii=False)}'
         start = "".join(f'{head}{{"index":{i},"delta":{{"role":"assistant","content":""}},'
-                        '"logprobs":null,"finish_reason":null}]}\n\n' for i in range(len(reqs)))
+                        f'"logprobs":null,"finish_reason":null}}]{cited}}}\n\n'
+                        for i in range(len(reqs)))
         def usage() -> str:
             return f'{head}],"usage":{json.dumps(_usage(reqs))}}}\n\n'
 
@@ -350,9 +357,60 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
     choices = [{"index": i, "message": {"role": "assistant", "content": r.take(), "refusal": None},
                 "logprobs": None, "finish_reason": FINISH.get(r.finish_reason, "stop")}
                for i, r in enumerate(reqs)]
+    extra = {} if citations is None else {"citations": _cited(choices[0]["message"]["content"],
+                                                              citations)}
     return _json({"id": rid, "object": "chat.completion", "created": created, "model": name,
                   "system_fingerprint": None, "choices": choices, "usage": _usage(reqs),
-                  **_safety(reqs)})
+                  **_safety(reqs), **extra})
+
+
+def _from_collection(state: ApiState, model: Any, collection: str, messages: list[ChatMessage],
+                     params: SamplingParams) -> tuple[list[ChatMessage], list[dict[str, Any]]]:
+    """The prompt that answers the last user message from a collection's passages, and
+    the passages (numbered as cited); no passages when none is relevant."""
+    from app.services.doc_answers import SlotCounter, prepare
+    from app.services.documents import open_documents
+
+    question = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    if not question.strip():
+        raise InvalidRequest("a collection answers the last user message, and there is none",
+                             "messages")
+    with open_documents(state.ctx) as docs:
+        prompt, passages, _ = prepare(docs, SlotCounter(model.engine), collection, question,
+                                      params.max_tokens)
+    return prompt, [p.as_json() for p in passages]
+
+
+def _cited(text: str, citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The passages given, each marked with how the answer uses it: "cited" ([n]), "matched"
+    (restated without a citation), or null."""
+    from app.docs.prompt import sources_of
+
+    how = dict(sources_of(text, [c["text"] for c in citations]))
+    return [{**c, "how": how.get(c["number"])} for c in citations]
+
+
+def _nothing_found(state: ApiState, body: ChatCompletionRequest) -> Response:
+    """The collection holds nothing relevant: say so, without asking the model."""
+    from app.services.doc_answers import NOTHING_FOUND
+
+    text = NOTHING_FOUND.format(name=body.collection)
+    rid, created, name = f"chatcmpl-{secrets.token_hex(12)}", int(time.time()), state.model_id
+    if not body.stream:
+        choice = {"index": 0, "message": {"role": "assistant", "content": text, "refusal": None},
+                  "logprobs": None, "finish_reason": "stop"}
+        return _json({"id": rid, "object": "chat.completion", "created": created, "model": name,
+                      "system_fingerprint": None, "choices": [choice], "citations": [],
+                      "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}})
+    head = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": name,
+            "system_fingerprint": None}
+    deltas = [({"role": "assistant", "content": text}, None), ({}, "stop")]
+    events = "".join(
+        "data: " + json.dumps({**head, "choices": [{"index": 0, "delta": d, "logprobs": None,
+                                                    "finish_reason": f}], "citations": []},
+                              ensure_ascii=False) + "\n\n" for d, f in deltas)
+    return Response(events + "data: [DONE]\n\n", media_type="text/event-stream",
+                    headers=SSE_HEADERS)
 
 
 # -- completions ----------------------------------------------------------------------------

@@ -54,6 +54,9 @@ class ChatCompletionRequest(_Sampling):
     max_completion_tokens: int | None = Field(None, ge=1)
     response_format: dict[str, Any] | None = None
     tools: list[Any] | None = None
+    collection: str | None = Field(
+        None, description="Extension: answer the last user message from this document "
+        "collection, citing its passages as [n]; the response lists them in `citations`.")
 
 
 class CompletionRequest(_Sampling):

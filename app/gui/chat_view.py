@@ -43,6 +43,7 @@ class ChatView(QWidget):
         self.conversation: ConversationView | None = None
         self.widgets: list[MessageWidget] = []
         self.live: MessageWidget | None = None
+        self.welcome: QWidget | None = None  # shown above an empty chat until dismissed
         self._busy = False
         self._live_text = ""
         self._render_timer = QTimer(self)
@@ -195,8 +196,20 @@ class ChatView(QWidget):
             self.live.set_content(self._live_text)
             self.rendered.emit()
 
+    def set_welcome(self, welcome: QWidget | None) -> None:
+        """Show ``welcome`` at the top of an empty chat (None takes it away)."""
+        if self.welcome is not None:
+            self.welcome.setParent(None)
+            self.welcome.deleteLater()
+        self.welcome = welcome
+        if welcome is not None:
+            self.column.insertWidget(0, welcome)
+        self._update_empty()
+
     def _update_empty(self) -> None:
-        self.empty_label.setVisible(not self.widgets)
+        if self.welcome is not None:
+            self.welcome.setVisible(not self.widgets)
+        self.empty_label.setVisible(not self.widgets and self.welcome is None)
 
     def _remember_position(self, value: int) -> None:
         bar = self.scroll.verticalScrollBar()

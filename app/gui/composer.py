@@ -1,4 +1,5 @@
-"""The input box: Enter sends, Shift+Enter starts a new line; Send and Stop beside it."""
+"""The input box: Enter sends, Shift+Enter starts a new line; Send and Stop beside it. Its
+placeholder and the Send button say what the model's state allows (loading, ready, failed)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ class Composer(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._generating = False
-        self._ready = False
+        self._state = "loading"  # the model's: loading | ready | failed
         self.edit = ComposerEdit()
         self.edit.setObjectName("composerEdit")
         self.edit.setTabChangesFocus(True)
@@ -84,9 +85,17 @@ class Composer(QWidget):
 
     def set_ready(self, ready: bool) -> None:
         """Whether a model is loaded; typing is always allowed, sending only when ready."""
-        self._ready = ready
+        self.set_model_state("ready" if ready else "loading")
+
+    def set_model_state(self, state: str) -> None:
+        """loading | ready | failed: what the placeholder and the Send button say."""
+        self._state = state
         self.retranslate()
         self._update()
+
+    @property
+    def _ready(self) -> bool:
+        return self._state == "ready"
 
     def set_generating(self, generating: bool) -> None:
         self._generating = generating
@@ -121,17 +130,23 @@ class Composer(QWidget):
     # -- translation --------------------------------------------------------------------------
 
     def retranslate(self) -> None:
-        if self._ready:
-            self.edit.setPlaceholderText(
-                self.tr("Message the assistant (Enter sends, Shift+Enter adds a line)")
-            )
+        if self._state == "ready":
+            placeholder = self.tr("Message the assistant (Enter sends, Shift+Enter adds a line)")
+            tip = self.tr("Send the message (Enter)")
+        elif self._state == "failed":
+            placeholder = self.tr("No model is loaded: choose one in the model manager "
+                                  "(Ctrl+Shift+M); you can still type")
+            tip = self.tr("No model is loaded: choose one in the model manager")
         else:
-            self.edit.setPlaceholderText(
-                self.tr("The model is loading; you can type, and send once it is ready")
-            )
+            placeholder = self.tr("The model is loading; you can type, and send once it is ready")
+            tip = self.tr("Sending is possible once the model has loaded")
+        self.edit.setPlaceholderText(placeholder)
+        # Qt repaints the editor only when the placeholder appears or disappears, not when
+        # its text changes: without this the old text stays on screen.
+        self.edit.viewport().update()
         self.edit.setAccessibleName(self.tr("Message"))
         self.send_button.setText(self.tr("Send"))
-        self.send_button.setToolTip(self.tr("Send the message (Enter)"))
+        self.send_button.setToolTip(tip)
         self.send_button.setAccessibleName(self.tr("Send"))
         self.stop_button.setText(self.tr("Stop"))
         self.stop_button.setToolTip(self.tr("Stop the reply (Esc)"))

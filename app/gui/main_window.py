@@ -17,6 +17,8 @@ from app.gui.qt import (
     QAction,
     QCloseEvent,
     QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
     QEvent,
     QKeySequence,
     QMainWindow,
@@ -34,6 +36,7 @@ from app.gui.qt import (
 from app.gui.server_controller import ServerController
 from app.gui.status_bar import StatusBar
 from app.gui.taskman import TaskManager
+from app.gui.welcome import WelcomePanel
 from app.gui.workers import ModelLoadWorker
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATE_FILE = "window-state.ini"  # remembered UI state, apart from the user's preferences
+WELCOME_DISMISSED = "welcome/dismissed"
 ModelLoader = Callable[..., Any]  # (progress=, cancel=) -> LoadedModel
 
 
@@ -107,6 +111,14 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 740])
         self.setCentralWidget(self.splitter)
+        self.welcome: WelcomePanel | None = None
+        if not self.state_store().value(WELCOME_DISMISSED, False, type=bool):
+            self.welcome = WelcomePanel()
+            self.welcome.dismissed.connect(self.dismiss_welcome)
+            self.welcome.models_requested.connect(self.open_model_manager)
+            self.chat_view.set_welcome(self.welcome)
+        self.status.choose_model_requested.connect(self.open_model_manager)
+        self._build_drop_import()
         self.controller = ChatController(
             ctx, self.taskman, self.errors, self.conversation_list, self.chat_view,
             self.composer, self.status, lambda: self.model,
@@ -247,15 +259,28 @@ class MainWindow(QMainWindow):
         worker.finished.connect(self._model_loaded)
         worker.failed.connect(self._model_load_failed)
         self.load_worker = worker
-        self.composer.set_ready(False)
-        self.status.show_loading(self._model_display_name())
+        self.composer.set_model_state("loading")
+        name = self._model_display_name()
+        self.status.show_loading(name)
+        if self.welcome is not None:
+            self.welcome.show_model_state("loading", name)
         self.taskman.start(worker)
 
     def _model_display_name(self) -> str:
+        """The GGUF name of the model about to load (its header only: milliseconds)."""
         from pathlib import Path
 
+        from app.catalog.gguf_info import read_model_info
+        from app.errors import AppError
+        from app.services.model_names import display_name
+        from app.services.models import resolve_model
+
         configured = str(self.ctx.settings.get("model") or "")
-        return Path(configured).name if configured else self.tr("the default model")
+        try:
+            path = resolve_model(self.ctx)
+            return display_name(read_model_info(path), path)
+        except (AppError, OSError):
+            return Path(configured).name if configured else self.tr("the default model")
 
     def _model_loaded(self, model: LoadedModel | None) -> None:
         self.load_worker = None
@@ -264,7 +289,13 @@ class MainWindow(QMainWindow):
             return
         self.model = model
         self.status.show_model(model)
-        self.composer.set_ready(True)
+        self.composer.set_model_state("ready")
+        if self.welcome is not None:
+            from app.services.model_names import display_name, signer_name
+
+            self.welcome.show_model_state("ready", display_name(model.info, model.path),
+                                          signer=signer_name(self.ctx, model.signer),
+                                          signed=model.signed)
         self.controller.update_context_usage()
         if self.controller.current_id is None:
             self.status.show_context(0, int(model.engine.n_ctx))
@@ -273,7 +304,10 @@ class MainWindow(QMainWindow):
     def _model_load_failed(self, message: str) -> None:
         worker = self.load_worker
         self.load_worker = None
-        self.status.show_model(None, failed=True)
+        self.status.show_model(None, failed=True, reason=message)
+        self.composer.set_model_state("failed")
+        if self.welcome is not None:
+            self.welcome.show_model_state("failed", self._model_display_name())
         if worker is not None and worker.error is not None:
             self.errors.show_exception(worker.error, worker.details)
         self.model_failed.emit(message)
@@ -289,6 +323,38 @@ class MainWindow(QMainWindow):
 
         self.controller.stop()
         self.controller.after_reply(reload)
+
+    # -- first run: the welcome, and models dropped onto the window ----------------------------
+
+    def dismiss_welcome(self) -> None:
+        state = self.state_store()
+        state.setValue(WELCOME_DISMISSED, True)
+        state.sync()
+        self.chat_view.set_welcome(None)
+        self.welcome = None
+
+    def _build_drop_import(self) -> None:
+        from app.gui.model_drop import ModelDropImporter
+
+        self.drop_import = ModelDropImporter(self.ctx, self.taskman, self.status, self)
+        self.drop_import.use_requested.connect(self._model_chosen)
+        self.drop_import.imported.connect(
+            lambda _entry: self.model_manager is not None and self.model_manager.refresh())
+        self.setAcceptDrops(True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        from app.gui.model_drop import dropped_files
+
+        if event.mimeData().hasUrls() and dropped_files(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        from app.gui.model_drop import dropped_files
+
+        paths = dropped_files(event.mimeData().urls()) if event.mimeData().hasUrls() else []
+        if paths:
+            event.acceptProposedAction()
+            self.drop_import.drop(paths)
 
     # -- dialogs ------------------------------------------------------------------------------
 
@@ -334,14 +400,23 @@ class MainWindow(QMainWindow):
         from app.gui.model_manager import ModelManagerDialog
 
         if self.model_manager is None:
-            active = self.model.path if self.model is not None else None
-            dialog = ModelManagerDialog(self.ctx, self.taskman, active, self)
+            active = self.model.path if self.model is not None else self._configured_model()
+            dialog = ModelManagerDialog(self.ctx, self.taskman, active, self, loaded=self.model)
             dialog.model_chosen.connect(self._model_chosen)
             dialog.options_changed.connect(self._model_options_changed)
             dialog.finished.connect(self._model_manager_closed)
             self.model_manager = dialog
             dialog.refresh()
         self.model_manager.open()
+
+    def _configured_model(self) -> Any:
+        from app.errors import AppError
+        from app.services.models import resolve_model
+
+        try:
+            return resolve_model(self.ctx)
+        except AppError:
+            return None
 
     def _model_manager_closed(self, _result: int) -> None:
         self.model_manager.deleteLater()
@@ -397,6 +472,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         if self.load_worker is not None:
             self.load_worker.cancel.set()
+        self.drop_import.cancel()
         self.api_server.shutdown()  # before the pool, which may be starting or stopping it
         self.taskman.shutdown()
         self.controller.close()

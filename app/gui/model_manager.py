@@ -1,6 +1,7 @@
 """The Model manager: every model found, its metadata and signature status; verify with
 progress and cancel, import a GGUF file (copied or referenced) with its manifest,
-choose the active model, and set GPU layers and context length per model."""
+choose the active model, and set GPU layers and context length per model. It opens on the
+active model, showing the options in force for it."""
 
 from __future__ import annotations
 
@@ -31,11 +32,12 @@ from app.gui.qt import (
 )
 from app.gui.widgets import row_table
 from app.gui.workers import VerifyWorker
+from app.services.model_names import display_name
 
 if TYPE_CHECKING:
     from app.gui.taskman import TaskManager
     from app.services.context import AppContext
-    from app.services.models import ModelEntry
+    from app.services.models import LoadedModel, ModelEntry
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +82,13 @@ class ModelManagerDialog(QDialog):
     imported = Signal(str)  # the path of a model just imported
 
     def __init__(self, ctx: AppContext, taskman: TaskManager, active: Path | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, loaded: LoadedModel | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("modelManager")
         self.ctx = ctx
         self.taskman = taskman
         self.active = active
+        self.loaded = loaded  # the model loaded now: its options in force are shown
         self.entries: list[ModelEntry] = []
         self.verify_worker: VerifyWorker | None = None
         self._verify_rows: list[int] = []
@@ -107,6 +110,7 @@ class ModelManagerDialog(QDialog):
         self.gpu_layers = QSpinBox()
         self.gpu_layers.setObjectName("gpuLayers")
         self.gpu_layers.setRange(-1, 1000)
+        self.gpu_layers.setSpecialValueText("automatic")  # at -1; translated in retranslate
         self.context_length = QSpinBox()
         self.context_length.setObjectName("contextLength")
         self.context_length.setRange(256, 1048576)
@@ -114,11 +118,15 @@ class ModelManagerDialog(QDialog):
         self.save_options_button = QPushButton()
         self.save_options_button.setObjectName("saveOptionsButton")
         self.save_options_button.clicked.connect(self.save_options)
+        self.in_force_label = QLabel()
+        self.in_force_label.setObjectName("inForce")
+        self.in_force_label.setWordWrap(True)
         self.options_box = QGroupBox()
         form = QFormLayout(self.options_box)
         self.gpu_label, self.ctx_label = QLabel(), QLabel()
         form.addRow(self.gpu_label, self.gpu_layers)
         form.addRow(self.ctx_label, self.context_length)
+        form.addRow("", self.in_force_label)
         form.addRow("", self.save_options_button)
         self.options_box.setEnabled(False)
         # Actions.
@@ -162,6 +170,7 @@ class ModelManagerDialog(QDialog):
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             self._fill_row(row, entry)
+        self.select_active()
         self.listed.emit()
         if verify and self.entries:
             self.verify_rows(list(range(len(self.entries))))
@@ -170,7 +179,7 @@ class ModelManagerDialog(QDialog):
         info = entry.info
         opts = model_options(self.ctx, entry.name)
         n_ctx = min(opts["context_length"], info.context_length or opts["context_length"])
-        name = entry.name + (self.tr(" (default)") if entry.is_default else "")
+        name = display_name(info, entry.path) + (self.tr(" (default)") if entry.is_default else "")
         values = {
             "name": name,
             "architecture": info.architecture or "–",
@@ -185,7 +194,7 @@ class ModelManagerDialog(QDialog):
         for col, key in enumerate(COLUMNS):
             item = QTableWidgetItem(values[key])
             if key == "name":
-                item.setToolTip(str(entry.path))
+                item.setToolTip(self.tr("File: %1").replace("%1", str(entry.path)))
                 if is_active:
                     font = QFont(item.font())
                     font.setBold(True)
@@ -193,6 +202,15 @@ class ModelManagerDialog(QDialog):
             if key == "reason":
                 item.setToolTip(entry.reason)
             self.table.setItem(row, col, item)
+
+    def select_active(self) -> None:
+        """Select the active model's row, so its options in force show at once."""
+        rows = self._active_rows()
+        if rows and not self.table.selectedIndexes():
+            self.table.selectRow(rows[0])
+
+    def _active_rows(self) -> list[int]:
+        return [r for r, e in enumerate(self.entries) if self._is_active(e)][:1]
 
     def _is_active(self, entry: ModelEntry) -> bool:
         if self.active is None:
@@ -219,7 +237,11 @@ class ModelManagerDialog(QDialog):
     # -- verifying ----------------------------------------------------------------------------
 
     def verify_selected(self) -> None:
-        rows = sorted({i.row() for i in self.table.selectedIndexes()}) or list(range(len(self.entries)))
+        """Verify the rows the user selected; all of them when only the active one is
+        selected (as the manager opens)."""
+        rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        if not rows or rows == self._active_rows():
+            rows = list(range(len(self.entries)))
         self.verify_rows(rows)
 
     def verify_rows(self, rows: list[int]) -> None:
@@ -288,7 +310,20 @@ class ModelManagerDialog(QDialog):
             self.gpu_layers.setValue(min(opts["gpu_layers"], layers + 1))
             self.context_length.setMaximum(max(256, entry.info.context_length or 1048576))
             self.context_length.setValue(opts["context_length"])
-            self.options_box.setTitle(self.tr("Options for %1").replace("%1", entry.name))
+            self.options_box.setTitle(self.tr("Options for %1").replace(
+                "%1", display_name(entry.info, entry.path)))
+        self._show_in_force(entry)
+
+    def _show_in_force(self, entry: ModelEntry | None) -> None:
+        """What the loaded model runs with now, when it is the one selected."""
+        m = self.loaded
+        if entry is None or m is None or m.path != entry.path:
+            self.in_force_label.setText(self.tr("Used the next time this model loads."))
+            return
+        self.in_force_label.setText(
+            self.tr("In use now: %1 of %2 layers on the GPU (%3), a context of %4 tokens.")
+            .replace("%1", str(m.plan.n_gpu_layers)).replace("%2", str(m.plan.n_layers))
+            .replace("%3", m.plan.backend.name).replace("%4", str(m.engine.n_ctx)))
 
     def save_options(self) -> None:
         entry = self.selected_entry()
@@ -373,7 +408,10 @@ class ModelManagerDialog(QDialog):
         self.cancel_button.setText(self.tr("Cancel"))
         self.cancel_button.setAccessibleName(self.tr("Cancel verification"))
         self.progress.setAccessibleName(self.tr("Verification progress"))
-        self.gpu_label.setText(self.tr("GPU layers (-1 = automatic)"))
+        self.gpu_label.setText(self.tr("GPU layers"))
+        self.gpu_layers.setSpecialValueText(self.tr("automatic"))
+        self.gpu_layers.setToolTip(self.tr("Automatic offloads as many layers as fit the GPU's "
+                                           "free memory (none on a CPU-only build)"))
         self.ctx_label.setText(self.tr("Context length (tokens)"))
         self.gpu_layers.setAccessibleName(self.tr("GPU layers"))
         self.context_length.setAccessibleName(self.tr("Context length"))

@@ -1,11 +1,13 @@
-"""The status bar: which model, on which backend, how full the context is, and how fast
-the last reply came; a progress bar while the model loads."""
+"""The status bar: which model (by the name it gives itself), on which backend, how full the
+context is, and how fast the last reply came; a progress bar while the model loads, the
+reason and a way to choose another model when it could not load, and the progress of a
+model being imported."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.gui.qt import QEvent, QLabel, QProgressBar, QStatusBar, QWidget
+from app.gui.qt import QEvent, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget, Signal
 
 if TYPE_CHECKING:
     from app.engine.types import ReplyStats
@@ -13,6 +15,8 @@ if TYPE_CHECKING:
 
 
 class StatusBar(QStatusBar):
+    choose_model_requested = Signal()  # "Choose another model…" after a failed load
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statusBar")
@@ -29,20 +33,44 @@ class StatusBar(QStatusBar):
         self.progress.setMaximumWidth(160)
         self.progress.setTextVisible(False)
         self.progress.setVisible(False)
+        self.choose_button = QPushButton()
+        self.choose_button.setObjectName("chooseModelButton")
+        self.choose_button.setFlat(True)
+        self.choose_button.setVisible(False)
+        self.choose_button.clicked.connect(self.choose_model_requested)
+        self.import_label = QLabel()
+        self.import_label.setObjectName("importStatus")
+        self.import_progress = QProgressBar()
+        self.import_progress.setObjectName("importProgress")
+        self.import_progress.setMaximumWidth(160)
+        self.import_progress.setTextVisible(False)
+        for w in (self.import_label, self.import_progress):
+            w.setVisible(False)
         self.addWidget(self.model_label)
         self.addWidget(self.progress)
+        self.addWidget(self.choose_button)
+        self.addWidget(self.import_label)
+        self.addWidget(self.import_progress)
         for w in (self.backend_label, self.context_label, self.speed_label):
             self.addPermanentWidget(w)
         self._state = "idle"  # idle | loading | ready | failed
         self._model_name = ""
+        self._reason = ""
+        self._import: tuple[str, str, int, int] | None = None  # name, phase, done, total
         self._model: LoadedModel | None = None
         self._context: tuple[int, int] | None = None
         self._stats: ReplyStats | None = None
         self._progress: tuple[int, int] = (0, 0)
         self.retranslate()
 
+    @property
+    def state(self) -> str:
+        """idle | loading | ready | failed: the model's state as shown."""
+        return self._state
+
     def show_loading(self, name: str) -> None:
-        self._state, self._model_name, self._model = "loading", name, None
+        self._state, self._model_name, self._model, self._reason = "loading", name, None, ""
+        self._progress = (0, 0)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.retranslate()
@@ -56,12 +84,31 @@ class StatusBar(QStatusBar):
             self.progress.setRange(0, 0)  # verified; llama.cpp now maps the weights
         self.retranslate()
 
-    def show_model(self, model: LoadedModel | None, *, failed: bool = False) -> None:
+    def show_model(self, model: LoadedModel | None, *, failed: bool = False,
+                   reason: str = "") -> None:
+        from app.services.model_names import display_name
+
         self._model = model
         self._state = "ready" if model is not None else ("failed" if failed else "idle")
+        self._reason = reason if failed else ""
         if model is not None:
-            self._model_name = model.name
+            self._model_name = display_name(model.info, model.path)
+        self.model_label.setToolTip(str(model.path) if model is not None else self._reason)
         self.progress.setVisible(False)
+        self.choose_button.setVisible(self._state == "failed")
+        self.retranslate()
+
+    def show_import(self, name: str, phase: str, done: int = 0, total: int = 0) -> None:
+        """A model being imported: ``phase`` is "copying" or "verifying"; "" ends it."""
+        self._import = (name, phase, done, total) if phase else None
+        visible = self._import is not None
+        self.import_label.setVisible(visible)
+        self.import_progress.setVisible(visible)
+        if total > 0:
+            self.import_progress.setRange(0, 1000)
+            self.import_progress.setValue(int(min(done, total) * 1000 / total))
+        else:
+            self.import_progress.setRange(0, 0)
         self.retranslate()
 
     def show_context(self, used: int, window: int) -> None:
@@ -83,11 +130,20 @@ class StatusBar(QStatusBar):
         elif self._state == "ready":
             text = self.tr("Model: %1").replace("%1", self._model_name)
         elif self._state == "failed":
-            text = self.tr("No model loaded (see the error)")
+            text = self.tr("The model could not be loaded: %1").replace(
+                "%1", _first_line(self._reason) or self.tr("see the error"))
         else:
             text = self.tr("No model loaded")
         self.model_label.setText(text)
         self.model_label.setAccessibleName(self.tr("Model status"))
+        self.choose_button.setText(self.tr("Choose another model…"))
+        self.choose_button.setToolTip(self.tr("Open the model manager (Ctrl+Shift+M)"))
+        if self._import is not None:
+            name, phase, done, total = self._import
+            pct = f" {int(done * 100 / total)}%" if total > 0 else ""
+            label = self.tr("Importing %1…") if phase == "copying" else self.tr("Verifying %1…")
+            self.import_label.setText(label.replace("%1", name) + pct)
+        self.import_progress.setAccessibleName(self.tr("Import progress"))
         m = self._model
         if m is not None:
             plan = m.plan
@@ -121,3 +177,8 @@ class StatusBar(QStatusBar):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = next((s.strip() for s in text.splitlines() if s.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"

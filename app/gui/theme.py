@@ -58,6 +58,10 @@ def stylesheet(c: dict[str, str]) -> str:
     QLabel#messageRole {{ font-weight: bold; }}
     QLabel#messageMeta, QLabel#emptyHint {{ color: {c['muted']}; }}
     QFrame#undoBar {{ background: {c['alt']}; border: 1px solid {c['border']}; border-radius: 6px; }}
+    QFrame#welcome {{ background: {c['user_bubble']}; border: 1px solid {c['border']};
+        border-radius: 10px; }}
+    QLabel#welcomeTitle {{ font-size: 15pt; font-weight: bold; }}
+    QLabel#welcomeModel {{ font-weight: bold; }}
     QListWidget#conversationList {{ border: none; }}
     QListWidget#conversationList::item {{ padding: 6px 4px; }}
     """

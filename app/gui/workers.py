@@ -97,3 +97,29 @@ class VerifyWorker(Worker):
             out.append(entry)
             self.entry_done.emit(i, entry)
         return out
+
+
+class ImportWorker(Worker):
+    """Copies a GGUF file (and its manifest) into the models folder, then verifies the copy;
+    ``phase("copying" | "verifying")`` says which part ``progress`` follows."""
+
+    phase = Signal(str)
+
+    def __init__(self, ctx: AppContext, source: Path) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.source = source
+
+    def work(self) -> ModelEntry:
+        from app.catalog.catalog import import_model
+        from app.errors import Cancelled
+        from app.services.models import verify_entry
+
+        self.phase.emit("copying")
+        dest = import_model(self.source, self.ctx.paths.models, copy=True,
+                            progress=_Throttle(self.progress.emit))
+        if self.cancel.is_set():
+            raise Cancelled()
+        self.phase.emit("verifying")
+        return verify_entry(self.ctx, dest, progress=_Throttle(self.progress.emit),
+                            cancel=self.cancel)

@@ -8,12 +8,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from app.engine.types import ReplyStats, SamplingParams
+from app.engine.types import ChatMessage, ReplyStats, SamplingParams
 from app.errors import Cancelled, DocumentError
 from app.services.documents import Documents, Passage
 
 if TYPE_CHECKING:
+    from app.engine.batch import BatchEngine
     from app.engine.llama import Generation
+    from app.services.context_budget import TokenCounter
     from app.services.models import LoadedModel
 
 NOTHING_FOUND = (
@@ -76,20 +78,19 @@ class DocAnswer:
             self._generation.close()
 
 
-def answer(docs: Documents, model: LoadedModel, collection: str | Sequence[str], question: str,
-           params: SamplingParams, cancel: threading.Event | None = None) -> DocAnswer:
-    """Retrieve, pack as many passages as the context allows (counted with the model's
-    own tokenizer, with room for the reply), and stream an answer citing them as [n].
-    When nothing relevant is found, the answer says so and the model is not asked."""
+def prepare(docs: Documents, counter: TokenCounter, collection: str | Sequence[str],
+            question: str, max_tokens: int) -> tuple[list[ChatMessage], tuple[Passage, ...], int]:
+    """The prompt for an answer from a collection: (messages, the passages they hold, their
+    token count), as many passages as fit beside the question with ``max_tokens`` left for
+    the reply (counted with the model's own tokenizer). No passages (and no messages) when
+    nothing relevant is found."""
     from app.docs.prompt import Source, pack
     from app.services.context_budget import ContextBudget
 
-    label = collection if isinstance(collection, str) else ", ".join(collection)
     found = docs.relevant(collection, question)
     if not found:
-        return DocAnswer(question, label, ())
-    engine = model.engine
-    budget = ContextBudget(engine, params.max_tokens)
+        return [], (), 0
+    budget = ContextBudget(counter, max_tokens)
     messages, chosen, tokens = pack(
         question, [Source(p.source, p.text) for p in found], budget.count, budget.limit
     )
@@ -99,6 +100,38 @@ def answer(docs: Documents, model: LoadedModel, collection: str | Sequence[str],
             "load the model with a longer context or lower the maximum reply length."
         )
     # Numbered as the prompt numbers them (a long passage may have been left out).
-    given = tuple(replace(found[i], number=n) for n, i in enumerate(chosen, 1))
+    return messages, tuple(replace(found[i], number=n) for n, i in enumerate(chosen, 1)), tokens
+
+
+def answer(docs: Documents, model: LoadedModel, collection: str | Sequence[str], question: str,
+           params: SamplingParams, cancel: threading.Event | None = None) -> DocAnswer:
+    """Retrieve, pack as many passages as the context allows, and stream an answer citing
+    them as [n]. When nothing relevant is found, the answer says so and the model is not
+    asked."""
+    label = collection if isinstance(collection, str) else ", ".join(collection)
+    engine = model.engine
+    messages, given, tokens = prepare(docs, engine, collection, question, params.max_tokens)
+    if not given:
+        return DocAnswer(question, label, ())
     generation = engine.stream_chat(messages, params, cancel)
     return DocAnswer(question, label, given, tokens, _generation=generation)
+
+
+class SlotCounter:
+    """The token counts of one slot of a batch engine (the API server's), as the context
+    budget asks for them."""
+
+    def __init__(self, engine: BatchEngine) -> None:
+        self.engine = engine
+        self.n_ctx = engine.n_ctx_slot
+
+    def count_chat_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        return len(self.engine.vocab.chat_tokens(messages))
+
+    def tokenize(self, text: str, *, add_special: bool = False,
+                 parse_special: bool = True) -> list[int]:
+        return list(self.engine.vocab.tokenize(text, add_special=add_special,
+                                               parse_special=parse_special))
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        return str(self.engine.vocab.detokenize(tokens))

@@ -169,8 +169,20 @@
         <translation>给助手发消息（Enter 发送，Shift+Enter 换行）</translation>
     </message>
     <message>
+        <source>No model is loaded: choose one in the model manager (Ctrl+Shift+M); you can still type</source>
+        <translation>没有加载模型：请在模型管理器中选择一个（Ctrl+Shift+M）；仍可先输入</translation>
+    </message>
+    <message>
+        <source>No model is loaded: choose one in the model manager</source>
+        <translation>没有加载模型：请在模型管理器中选择一个</translation>
+    </message>
+    <message>
         <source>The model is loading; you can type, and send once it is ready</source>
         <translation>模型正在加载；可以先输入，加载完成后即可发送</translation>
+    </message>
+    <message>
+        <source>Sending is possible once the model has loaded</source>
+        <translation>模型加载完成后即可发送</translation>
     </message>
     <message>
         <source>Message</source>
@@ -700,10 +712,85 @@ A desktop assistant that runs a language model entirely on this computer. Only s
     </message>
 </context>
 <context>
+    <name>ModelDropImporter</name>
+    <message>
+        <source>Manifest without its model</source>
+        <translation>清单缺少对应的模型</translation>
+    </message>
+    <message>
+        <source>%1 is a manifest for %2, which is not in your models folder. Drop the model file and its manifest together.</source>
+        <translation>%1 是 %2 的清单，但该模型不在你的模型文件夹中。请把模型文件和它的清单一起拖进来。</translation>
+    </message>
+    <message>
+        <source>The model was not imported</source>
+        <translation>模型未导入</translation>
+    </message>
+    <message>
+        <source>%1 could not be imported: %2</source>
+        <translation>无法导入 %1：%2</translation>
+    </message>
+    <message>
+        <source>Model imported</source>
+        <translation>模型已导入</translation>
+    </message>
+    <message>
+        <source>%1 was imported and verified: it is signed by %2, a key you trust. Use it now?</source>
+        <translation>%1 已导入并通过验证：签名者为 %2，是你信任的密钥。现在就使用它吗？</translation>
+    </message>
+    <message>
+        <source>%1 was copied into your models folder, but it has no manifest, so it will not be loaded: only models signed by a key you trust are.
+
+What you can do:
+• Ask your administrator (or whoever gave you the model) for its signed manifest, %2, and drop it onto this window.
+• If you built the model yourself, sign it with your own key: autoglm keys generate &quot;Your name&quot;, then autoglm models sign %3</source>
+        <translation>%1 已复制到你的模型文件夹，但它没有清单，因此不会被加载：只有由你信任的密钥签名的模型才会加载。
+
+你可以：
+• 向管理员（或提供模型的人）索取它的签名清单 %2，然后把清单拖到此窗口。
+• 如果模型是你自己制作的，用自己的密钥签名：先运行 autoglm keys generate &quot;你的名字&quot;，再运行 autoglm models sign %3</translation>
+    </message>
+    <message>
+        <source>%1 is signed, but by a key this computer does not trust, so it will not be loaded.
+
+What you can do:
+• If you know and trust who signed it, ask them for their public key file and trust it: autoglm keys trust FILE.pub
+• Or ask your administrator for a manifest signed by a key your organisation trusts, and drop it onto this window.</source>
+        <translation>%1 有签名，但签名密钥不受这台电脑信任，因此不会被加载。
+
+你可以：
+• 如果你认识并信任签名者，向对方索取公钥文件并信任它：autoglm keys trust FILE.pub
+• 或者向管理员索取由贵单位信任的密钥签名的清单，然后把清单拖到此窗口。</translation>
+    </message>
+    <message>
+        <source>%1 does not match its manifest: the file was changed or damaged after it was signed, so it will not be loaded.
+
+What you can do: get a fresh copy from where it came from, with its manifest, and drop both onto this window.</source>
+        <translation>%1 与它的清单不符：文件在签名后被修改或损坏，因此不会被加载。
+
+你可以：从原来的来源重新获取一份模型及其清单，然后把两者一起拖到此窗口。</translation>
+    </message>
+    <message>
+        <source>This model cannot be used yet</source>
+        <translation>暂时无法使用此模型</translation>
+    </message>
+    <message>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+</context>
+<context>
     <name>ModelManagerDialog</name>
     <message>
         <source> (default)</source>
         <translation>（默认）</translation>
+    </message>
+    <message>
+        <source>File: %1</source>
+        <translation>文件：%1</translation>
     </message>
     <message>
         <source>Verified</source>
@@ -736,6 +823,14 @@ A desktop assistant that runs a language model entirely on this computer. Only s
     <message>
         <source>Options for %1</source>
         <translation>%1 的选项</translation>
+    </message>
+    <message>
+        <source>Used the next time this model loads.</source>
+        <translation>下次加载此模型时生效。</translation>
+    </message>
+    <message>
+        <source>In use now: %1 of %2 layers on the GPU (%3), a context of %4 tokens.</source>
+        <translation>当前生效：%2 层中有 %1 层在 GPU 上（%3），上下文 %4 个词元。</translation>
     </message>
     <message>
         <source>Import a GGUF model</source>
@@ -814,16 +909,20 @@ A desktop assistant that runs a language model entirely on this computer. Only s
         <translation>验证进度</translation>
     </message>
     <message>
-        <source>GPU layers (-1 = automatic)</source>
-        <translation>GPU 层数（-1 = 自动）</translation>
-    </message>
-    <message>
         <source>Context length (tokens)</source>
         <translation>上下文长度（词元）</translation>
     </message>
     <message>
         <source>GPU layers</source>
         <translation>GPU 层数</translation>
+    </message>
+    <message>
+        <source>automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Automatic offloads as many layers as fit the GPU&apos;s free memory (none on a CPU-only build)</source>
+        <translation>自动：按 GPU 的可用显存放入尽可能多的层（仅 CPU 的版本不放入）</translation>
     </message>
     <message>
         <source>Context length</source>
@@ -1086,8 +1185,12 @@ A desktop assistant that runs a language model entirely on this computer. Only s
         <translation>模型：%1</translation>
     </message>
     <message>
-        <source>No model loaded (see the error)</source>
-        <translation>未加载模型（请查看错误信息）</translation>
+        <source>The model could not be loaded: %1</source>
+        <translation>无法加载模型：%1</translation>
+    </message>
+    <message>
+        <source>see the error</source>
+        <translation>请查看错误信息</translation>
     </message>
     <message>
         <source>No model loaded</source>
@@ -1096,6 +1199,26 @@ A desktop assistant that runs a language model entirely on this computer. Only s
     <message>
         <source>Model status</source>
         <translation>模型状态</translation>
+    </message>
+    <message>
+        <source>Choose another model…</source>
+        <translation>选择其他模型…</translation>
+    </message>
+    <message>
+        <source>Open the model manager (Ctrl+Shift+M)</source>
+        <translation>打开模型管理器（Ctrl+Shift+M）</translation>
+    </message>
+    <message>
+        <source>Importing %1…</source>
+        <translation>正在导入 %1…</translation>
+    </message>
+    <message>
+        <source>Verifying %1…</source>
+        <translation>正在验证 %1…</translation>
+    </message>
+    <message>
+        <source>Import progress</source>
+        <translation>导入进度</translation>
     </message>
     <message>
         <source>GPU layers %1/%2</source>
@@ -1124,6 +1247,65 @@ A desktop assistant that runs a language model entirely on this computer. Only s
     <message>
         <source>Model loading progress</source>
         <translation>模型加载进度</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePanel</name>
+    <message>
+        <source>Welcome to Open-AutoGLM</source>
+        <translation>欢迎使用 Open-AutoGLM</translation>
+    </message>
+    <message>
+        <source>A desktop assistant that runs a language model entirely on this computer: ask it to summarise, explain, draft or translate, and it answers here.</source>
+        <translation>一个完全在这台电脑上运行语言模型的桌面助手：让它总结、解释、起草或翻译，答案就显示在这里。</translation>
+    </message>
+    <message>
+        <source>Nothing leaves this machine: the model runs here, your conversations are kept in a local database, and no network connection is opened unless you set up sync or the API server.</source>
+        <translation>任何内容都不会离开这台电脑：模型在本机运行，对话保存在本地数据库中；除非你设置了同步或接口服务器，否则不会建立任何网络连接。</translation>
+    </message>
+    <message>
+        <source>the default model</source>
+        <translation>默认模型</translation>
+    </message>
+    <message>
+        <source>Active model: %1, signed by %2.</source>
+        <translation>当前模型：%1，签名者：%2。</translation>
+    </message>
+    <message>
+        <source>an unknown key</source>
+        <translation>未知密钥</translation>
+    </message>
+    <message>
+        <source>Active model: %1, not signed (allowed by your settings).</source>
+        <translation>当前模型：%1，未签名（你的设置允许）。</translation>
+    </message>
+    <message>
+        <source>No model is loaded: %1 could not be loaded. Choose another one in the model manager.</source>
+        <translation>没有加载模型：无法加载 %1。请在模型管理器中选择其他模型。</translation>
+    </message>
+    <message>
+        <source>Loading %1 and checking its signature…</source>
+        <translation>正在加载 %1 并检查其签名…</translation>
+    </message>
+    <message>
+        <source>To add a model, drag its GGUF file (with its .manifest.json beside it) onto this window, or use Import in the model manager. Only models signed by a key you trust are loaded.</source>
+        <translation>要添加模型，把它的 GGUF 文件（连同旁边的 .manifest.json 清单）拖到此窗口，或在模型管理器中使用“导入”。只有由你信任的密钥签名的模型才会加载。</translation>
+    </message>
+    <message>
+        <source>Open the model manager</source>
+        <translation>打开模型管理器</translation>
+    </message>
+    <message>
+        <source>Got it</source>
+        <translation>知道了</translation>
+    </message>
+    <message>
+        <source>Hide this welcome; it does not come back</source>
+        <translation>隐藏此欢迎信息，之后不再显示</translation>
+    </message>
+    <message>
+        <source>Welcome</source>
+        <translation>欢迎</translation>
     </message>
 </context>
 </TS>

@@ -7,6 +7,7 @@ import pytest
 from gui_helpers import WAIT_MS, send, send_and_wait
 
 from app.gui.qt import QApplication, Qt
+from app.services.model_names import display_name
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +38,8 @@ def test_a_sent_prompt_streams_into_the_view_and_is_stored(qtbot, window) -> Non
     assert "tok/s" in window.status.speed_label.text()
     assert window.status.context_label.text().startswith("Context ")
     assert window.status.backend_label.text().startswith("CPU")
-    assert window.status.model_label.text() == f"Model: {window.model.name}"
+    assert window.status.model_label.text() == (
+        f"Model: {display_name(window.model.info, window.model.path)}")
 
 
 def test_shift_enter_adds_a_line_and_enter_sends(qtbot, window) -> None:  # type: ignore[no-untyped-def]

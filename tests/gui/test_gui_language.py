@@ -19,6 +19,7 @@ from app.gui.qt import (
     QTabWidget,
     QWidget,
 )
+from app.services.model_names import display_name, signer_name
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.slow
 KEPT = {
     "Open-AutoGLM", "GPU", "CPU", "Ctrl", "Shift", "Enter", "Esc", "Del", "F2", "Markdown",
     "JSON", "GGUF", "Top-p", "Top-k", "Min-p", "RoPE", "YaRN", "English", "Q4_1", "llama",
-    "MiB", "GiB", "KiB",
+    "MiB", "GiB", "KiB", ".manifest.json",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z_\-]+")
 
@@ -104,7 +105,10 @@ def test_the_chinese_window_has_no_english_left(qtbot, make_window, gui_settings
     switch_language(qtbot, gui_settings, ctx, "zh_CN")
     window = make_window()
     reply = send_and_wait(qtbot, window, "Hello")
-    user_content = [gui_model.name, reply.text, "Hello", *window.conversation_list.titles()]
+    signer = signer_name(ctx, gui_model.signer)  # the welcome names the model and its signer
+    user_content = [display_name(gui_model.info, gui_model.path), str(gui_model.path), signer,
+                    reply.text, "Hello",
+                    *window.conversation_list.titles()]
     texts = visible_texts(window)
     assert "对话(&C)" in texts and "发送" in texts and "助手" in texts
     assert english_left(texts, user_content) == []
@@ -117,7 +121,8 @@ def test_the_chinese_window_has_no_english_left(qtbot, make_window, gui_settings
     manager = window.model_manager
     with qtbot.waitSignal(manager.verified, timeout=WAIT_MS):
         pass
-    names = [e.name for e in manager.entries] + [str(e.path) for e in manager.entries]
+    names = [display_name(e.info, e.path) for e in manager.entries] + [
+        str(e.path) for e in manager.entries]
     assert english_left(visible_texts(manager), names) == []
     assert "已验证" in [manager.row_texts(r)["status"] for r in range(manager.table.rowCount())]
     manager.close()

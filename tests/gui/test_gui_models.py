@@ -13,6 +13,7 @@ from app.config import RESOURCES_DIR
 from app.errors import HashMismatch
 from app.gui.model_options import model_options
 from app.gui.qt import Qt
+from app.services.model_names import display_name
 
 pytestmark = pytest.mark.slow
 
@@ -140,7 +141,8 @@ def test_the_window_is_usable_while_the_model_loads(qtbot, make_window, gui_mode
             gate.set()
     assert window.composer.send_button.isEnabled()
     assert not window.status.progress.isVisible()
-    assert window.status.model_label.text() == f"Model: {gui_model.name}"
+    assert window.status.model_label.text() == (
+        f"Model: {display_name(gui_model.info, gui_model.path)}")
 
 
 def test_a_refused_model_shows_a_dialog_and_the_app_stays_usable(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
@@ -158,7 +160,8 @@ def test_a_refused_model_shows_a_dialog_and_the_app_stays_usable(qtbot, make_win
 
     assert "HashMismatch" in QApplication.clipboard().text()
     dialog.close()
-    assert window.status.model_label.text() == "No model loaded (see the error)"
+    assert window.status.model_label.text() == (
+        "The model could not be loaded: model.gguf: hash mismatch: the file was modified or corrupted")
     window.focus_input()
     qtbot.keyClicks(window.composer.edit, "still typing")
     assert window.composer.text() == "still typing"

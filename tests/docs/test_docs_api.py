@@ -1,0 +1,73 @@
+"""The API's `collection` extension on chat completions: a real server on loopback, a real
+collection, the real default model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
+from api_helpers import ApiServer  # noqa: E402
+
+from app.services.context import open_context  # noqa: E402
+from app.services.doc_answers import NOTHING_FOUND  # noqa: E402
+from app.services.documents import open_documents  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from docs_helpers import PDF_PAGES, make_pdf
+
+    data = tmp_path_factory.mktemp("api-docs")
+    files = tmp_path_factory.mktemp("files")
+    make_pdf(files / "report.pdf", PDF_PAGES)
+    with open_documents(open_context(data)) as docs:
+        docs.add("Ops", [files])
+    served = ApiServer(data, "--threads", "1", "--slots", "1", "--ctx", "2048")
+    url = served.wait_ready()
+    yield url
+    served.stop()
+
+
+def test_a_chat_completion_answers_from_a_collection_with_citations(server: str) -> None:
+    body = {"messages": [{"role": "user", "content": "How many pallets does the Harbin "
+                          "warehouse hold?"}],
+            "collection": "Ops", "temperature": 0, "max_tokens": 32}
+    reply = httpx.post(f"{server}/v1/chat/completions", json=body, timeout=300).json()
+    text = reply["choices"][0]["message"]["content"]
+    assert "4,200" in text
+    first = reply["citations"][0]
+    assert (first["file"], first["page"], first["number"]) == ("report.pdf", 2, 1)
+    assert first["how"] in ("cited", "matched")
+
+    streamed = httpx.post(f"{server}/v1/chat/completions", json={**body, "stream": True},
+                          timeout=300)
+    events = [json.loads(line[6:]) for line in streamed.text.splitlines()
+              if line.startswith("data: {")]
+    assert events[0]["citations"][0]["page"] == 2
+    assert "".join(e["choices"][0]["delta"].get("content") or "" for e in events
+                   if e["choices"]).strip()
+
+
+def test_nothing_relevant_is_said_without_the_model_and_a_wrong_name_is_404(server: str) -> None:
+    body = {"messages": [{"role": "user", "content": "What is the capital of Peru?"}],
+            "collection": "Ops"}
+    reply = httpx.post(f"{server}/v1/chat/completions", json=body, timeout=60).json()
+    assert reply["choices"][0]["message"]["content"] == NOTHING_FOUND.format(name="Ops")
+    assert reply["citations"] == [] and reply["usage"]["completion_tokens"] == 0
+    streamed = httpx.post(f"{server}/v1/chat/completions", json={**body, "stream": True},
+                          timeout=60)
+    assert NOTHING_FOUND.format(name="Ops")[:40] in streamed.text
+    assert streamed.text.rstrip().endswith("data: [DONE]")
+
+    missing = httpx.post(f"{server}/v1/chat/completions",
+                         json={**body, "collection": "Nope"}, timeout=60)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"].startswith("No collection named “Nope”.")
