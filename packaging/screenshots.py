@@ -1,7 +1,10 @@
 """Render the main window to PNG: English and Chinese, light and dark, with a real
-conversation written by the default model.
+conversation written by the default model; before it, the first-run view (the welcome)
+and a model dropped onto the window being imported, in English and Chinese.
 
     python packaging/screenshots.py [--out build/screenshots] [--readme docs/screenshot.png]
+
+With ``--readme``, the English first-run view is also copied beside it (first-run.png).
 
 Runs offscreen (no display needed). Chinese needs a CJK font on the machine
 (Debian/Ubuntu: fonts-noto-cjk or fonts-wqy-microhei); without one the Chinese
@@ -31,6 +34,8 @@ CONVERSATIONS = [
     ],
 ]
 SHOTS = [("en", "light"), ("en", "dark"), ("zh_CN", "light"), ("zh_CN", "dark")]
+FIRST_RUN_LANGUAGES = ("en", "zh_CN")
+DROP_SHOT_AT = 0.4  # the drop-import shot is taken once this much of the copy is done
 SIZE = (1180, 760)
 
 
@@ -49,6 +54,8 @@ def main() -> int:
     parser.add_argument("--tokens", type=int, default=120)
     args = parser.parse_args()
 
+    from app.catalog.catalog import default_model_path
+    from app.config import RESOURCES_DIR
     from app.gui.app import configure_application
     from app.gui.main_window import MainWindow
     from app.gui.qt import QApplication, QTimer
@@ -70,7 +77,56 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     queue = [(i, prompt) for i, prompts in enumerate(CONVERSATIONS) for prompt in prompts]
     written: list[Path] = []
+    first_run: list[Path] = []
     state = {"conversation": -1}
+
+    # -- the first-run view and a model dropped onto the window, in each language --------------
+
+    model_file = default_model_path()
+    usb = Path(tmp.name) / "usb-stick"
+    usb.mkdir()
+    shutil.copyfile(model_file, usb / model_file.name)
+    manifest = RESOURCES_DIR / "manifests" / (model_file.name + ".manifest.json")
+    shutil.copyfile(manifest, usb / manifest.name)
+
+    def first_run_shots(i: int = 0) -> None:
+        if i >= len(FIRST_RUN_LANGUAGES):
+            window.dismiss_welcome()
+            ctx.settings.set("language", "en")
+            QTimer.singleShot(300, next_prompt)
+            return
+        ctx.settings.set("language", FIRST_RUN_LANGUAGES[i])
+        QTimer.singleShot(500, lambda: shoot_first_run(i))
+
+    def shoot_first_run(i: int) -> None:
+        language = FIRST_RUN_LANGUAGES[i]
+        path = args.out / f"first-run-{language}.png"
+        window.grab().save(str(path))
+        first_run.append(path)
+        print(path)
+        for stale in (ctx.paths.models / model_file.name, ctx.paths.models / manifest.name):
+            stale.unlink(missing_ok=True)  # imported by the previous language's drop
+        taken = {"done": False}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if not taken["done"] and phase == "copying" and total and done >= total * DROP_SHOT_AT:
+                taken["done"] = True
+                shot = args.out / f"drop-import-{language}.png"
+                window.grab().save(str(shot))
+                written.append(shot)
+                print(shot)
+
+        def ended() -> None:
+            importer.progress_changed.disconnect(progress)
+            importer.ended.disconnect(ended)
+            if importer.last_box is not None:
+                importer.last_box.reject()
+            QTimer.singleShot(200, lambda: first_run_shots(i + 1))
+
+        importer = window.drop_import
+        importer.progress_changed.connect(progress)
+        importer.ended.connect(ended)
+        importer.drop([usb / model_file.name])  # what dropping the file on the window does
 
     def next_prompt() -> None:
         if not queue:
@@ -115,16 +171,19 @@ def main() -> int:
         shoot(i + 1)
 
     window.controller.reply_finished.connect(after_reply)
-    window.model_ready.connect(lambda _m: QTimer.singleShot(0, next_prompt))
+    window.model_ready.connect(lambda _m: QTimer.singleShot(0, first_run_shots))
     window.model_failed.connect(lambda message: (print("model failed:", message), app.quit()))
     QTimer.singleShot(0, window.start)
     app.exec()
-    if len(written) != len(SHOTS):
+    main_shots = [w for w in written if w.name.startswith("main-")]
+    if len(main_shots) != len(SHOTS) or len(first_run) != len(FIRST_RUN_LANGUAGES) \
+            or len(written) != len(SHOTS) + len(FIRST_RUN_LANGUAGES):
         return 1
     if args.readme is not None:
         args.readme.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(written[0], args.readme)
-        print(args.readme)
+        shutil.copyfile(main_shots[0], args.readme)
+        shutil.copyfile(first_run[0], args.readme.parent / "first-run.png")
+        print(args.readme, args.readme.parent / "first-run.png")
     return 0
 
 
