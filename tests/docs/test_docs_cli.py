@@ -16,6 +16,7 @@ def autoglm(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
                           timeout=timeout, env=dict(os.environ))
 
 
+@pytest.mark.slow
 def test_docs_add_list_search_and_remove(library: Path) -> None:
     added = autoglm("docs", "add", "--json", "--collection", "Ops", str(library))
     assert added.returncode == 0, added.stderr
@@ -45,6 +46,7 @@ def test_docs_add_list_search_and_remove(library: Path) -> None:
     assert "report.pdf" not in gone.stdout
 
 
+@pytest.mark.slow
 def test_collections_and_errors_are_one_line_with_an_exit_code(library: Path) -> None:
     assert autoglm("docs", "collections", "create", "Q3").returncode == 0
     renamed = autoglm("docs", "collections", "rename", "--json", "Q3", "Q4")
