@@ -83,19 +83,12 @@ class Composer(QWidget):
 
     # -- state --------------------------------------------------------------------------------
 
-    def set_ready(self, ready: bool) -> None:
-        """Whether a model is loaded; typing is always allowed, sending only when ready."""
-        self.set_model_state("ready" if ready else "loading")
-
     def set_model_state(self, state: str) -> None:
-        """loading | ready | failed: what the placeholder and the Send button say."""
+        """loading | ready | failed: what the placeholder and the Send button say. Typing is
+        always allowed, sending only when ready."""
         self._state = state
         self.retranslate()
         self._update()
-
-    @property
-    def _ready(self) -> bool:
-        return self._state == "ready"
 
     def set_generating(self, generating: bool) -> None:
         self._generating = generating
@@ -111,14 +104,14 @@ class Composer(QWidget):
 
     def submit(self) -> None:
         text = self.edit.toPlainText()
-        if not text.strip() or self._generating or not self._ready:
+        if not text.strip() or self._generating or self._state != "ready":
             return
         self.edit.clear()
         self.send_requested.emit(text)
 
     def _update(self) -> None:
         self.send_button.setEnabled(
-            self._ready and not self._generating and bool(self.edit.toPlainText().strip())
+            self._state == "ready" and not self._generating and bool(self.edit.toPlainText().strip())
         )
 
     def _fit_height(self) -> None:
