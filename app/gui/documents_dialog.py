@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.gui.documents_ask import AskPanel
 from app.gui.qt import (
     QDialog,
     QDragEnterEvent,
@@ -35,6 +36,7 @@ from app.gui.widgets import row_table
 if TYPE_CHECKING:
     from app.gui.taskman import TaskManager
     from app.services.documents import Documents, IngestReport
+    from app.services.models import LoadedModel
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +70,10 @@ class DocumentsDialog(QDialog):
     collections_changed = Signal()
 
     def __init__(self, docs: Documents, taskman: TaskManager, parent: QWidget | None = None,
-                 on_error: Callable[[BaseException], None] | None = None) -> None:
+                 on_error: Callable[[BaseException], None] | None = None,
+                 model: Callable[[], LoadedModel | None] | None = None) -> None:
         super().__init__(parent)
+
         self.setObjectName("documentsDialog")
         self.docs = docs
         self.taskman = taskman
@@ -132,6 +136,8 @@ class DocumentsDialog(QDialog):
         progress_row.addWidget(self.stop_button)
         right_column.addLayout(progress_row)
         right_column.addWidget(self.status)
+        self.ask_panel = AskPanel(docs, taskman, self.current_collection, model, on_error)
+        right_column.addWidget(self.ask_panel, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -357,4 +363,5 @@ class DocumentsDialog(QDialog):
 
     def done(self, result: int) -> None:
         self.stop()
+        self.ask_panel.stop()
         super().done(result)

@@ -366,7 +366,8 @@ class MainWindow(QMainWindow):
         if self.documents_dialog is None:
             docs = open_documents(self.ctx)
             self.documents_dialog = DocumentsDialog(docs, self.taskman, self,
-                                                    on_error=self.errors.show_exception)
+                                                    on_error=self.errors.show_exception,
+                                                    model=lambda: self.model)
             self.documents_dialog.finished.connect(self._documents_closed)
         self.documents_dialog.show()
         self.documents_dialog.raise_()

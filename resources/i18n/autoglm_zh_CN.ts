@@ -141,6 +141,33 @@
     </message>
 </context>
 <context>
+    <name>AskPanel</name>
+    <message>
+        <source>Ask</source>
+        <translation>提问</translation>
+    </message>
+    <message>
+        <source>Ask this collection a question…</source>
+        <translation>向这个文档集提问…</translation>
+    </message>
+    <message>
+        <source>The model is still loading; ask again in a moment.</source>
+        <translation>模型仍在加载，请稍后再问。</translation>
+    </message>
+    <message>
+        <source>Sources</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Passages given (none cited)</source>
+        <translation>提供给模型的段落（未被引用）</translation>
+    </message>
+    <message>
+        <source>restated, not cited</source>
+        <translation>复述了内容但未标注引用</translation>
+    </message>
+</context>
+<context>
     <name>ChatController</name>
     <message>
         <source>Export conversation</source>

@@ -109,3 +109,28 @@ def test_the_main_window_opens_documents_from_the_file_menu(qtbot, ctx, library:
     assert window.documents_dialog is None
     window._quitting = True
     window.close()
+
+
+@pytest.mark.slow
+def test_asking_a_collection_shows_the_answer_and_its_cited_passage(
+    qtbot, documents: Documents, library: Path, loaded_model  # type: ignore[no-untyped-def]
+) -> None:
+    documents.add("Ops", [library])
+    documents.ctx.settings.set("temperature", 0.0)
+    documents.ctx.settings.set("max_tokens", 32)
+    taskman = TaskManager()
+    dlg = DocumentsDialog(documents, taskman, model=lambda: loaded_model)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    panel = dlg.ask_panel
+    panel.question.setText("How many pallets does the Harbin warehouse hold?")
+    with qtbot.waitSignal(panel.answer_done, timeout=WAIT_MS) as done:
+        panel.ask_button.click()
+        assert not panel.ask_button.isEnabled()  # one question at a time
+    answer = done.args[0]
+    shown = panel.answer_view.toPlainText()
+    assert answer is not None and "4,200" in shown
+    assert "[1] report.pdf, page 2" in shown  # the passage it rests on, under the answer
+    assert "The Harbin warehouse holds 4,200 pallets" in shown
+    assert panel.ask_button.isEnabled()
+    taskman.shutdown()
