@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from app.services.doc_answers import DocAnswer
     from app.services.models import LoadedModel
     from app.store import Store
-    from app.store.schema import DocCollection
+    from app.store.schema import DocCollection, Document
 
 log = logging.getLogger(__name__)
 
@@ -353,15 +353,15 @@ def _passage(number: int, h: Hit) -> Passage:
                    h.char_end, h.text, h.score)
 
 
-def _matching(docs: Sequence[object], target: str) -> list:  # type: ignore[type-arg]
-    from app.store.schema import Document
-
-    rows = [d for d in docs if isinstance(d, Document)]
-    exact = [d for d in rows if d.id == target or d.id.startswith(target) and len(target) >= 8]
+def _matching(docs: Sequence[Document], target: str) -> list[Document]:
+    """The documents ``target`` names: an id (or its first 8+ characters), a path, a folder
+    holding them, or a file name."""
+    exact = [d for d in docs if d.id == target or (len(target) >= 8 and d.id.startswith(target))]
     if exact:
         return exact
     resolved = str(Path(target).expanduser().resolve())
-    by_path = [d for d in rows if d.path == resolved or d.path.startswith(resolved.rstrip("/") + "/")]
+    inside = resolved.rstrip("/") + "/"
+    by_path = [d for d in docs if d.path == resolved or d.path.startswith(inside)]
     if by_path:
         return by_path
-    return [d for d in rows if Path(d.path).name == target]
+    return [d for d in docs if Path(d.path).name == target]
