@@ -17,8 +17,6 @@ from app.gui.qt import (
     QAction,
     QCloseEvent,
     QDesktopServices,
-    QDragEnterEvent,
-    QDropEvent,
     QEvent,
     QKeySequence,
     QMainWindow,
@@ -340,21 +338,6 @@ class MainWindow(QMainWindow):
         self.drop_import.use_requested.connect(self._model_chosen)
         self.drop_import.imported.connect(
             lambda _entry: self.model_manager is not None and self.model_manager.refresh())
-        self.setAcceptDrops(True)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
-        from app.gui.model_drop import dropped_files
-
-        if event.mimeData().hasUrls() and dropped_files(event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
-        from app.gui.model_drop import dropped_files
-
-        paths = dropped_files(event.mimeData().urls()) if event.mimeData().hasUrls() else []
-        if paths:
-            event.acceptProposedAction()
-            self.drop_import.drop(paths)
 
     # -- dialogs ------------------------------------------------------------------------------
 

@@ -9,7 +9,16 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.gui.qt import QMessageBox, QObject, QUrl, QWidget, Signal
+from app.gui.qt import (
+    QDragEnterEvent,
+    QDropEvent,
+    QEvent,
+    QMessageBox,
+    QObject,
+    QUrl,
+    QWidget,
+    Signal,
+)
 from app.gui.workers import ImportWorker
 
 if TYPE_CHECKING:
@@ -37,8 +46,9 @@ def dropped_files(urls: list[QUrl]) -> list[Path]:
 
 
 class ModelDropImporter(QObject):
-    """Imports what was dropped, one model at a time; ``imported(entry)`` when verified or not,
-    ``use_requested(path)`` when the user chooses to use the new model."""
+    """Takes GGUF files and manifests dropped onto ``parent`` (the main window) and imports
+    them one model at a time; ``imported(entry)`` when verified or not, ``use_requested(path)``
+    when the user chooses to use the new model."""
 
     imported = Signal(object)  # the ModelEntry of the copy, with its signature status
     use_requested = Signal(str)
@@ -57,6 +67,18 @@ class ModelDropImporter(QObject):
         self.last_box: QMessageBox | None = None
         self._phase = ""
         self._name = ""
+        parent.setAcceptDrops(True)
+        parent.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if isinstance(event, QDragEnterEvent | QDropEvent) and event.mimeData().hasUrls():
+            paths = dropped_files(event.mimeData().urls())
+            if paths:
+                event.acceptProposedAction()
+                if event.type() == QEvent.Type.Drop:
+                    self.drop(paths)
+                return True
+        return super().eventFilter(watched, event)
 
     def drop(self, paths: list[Path]) -> None:
         """Import the dropped GGUF files; a manifest dropped without its model goes beside the
