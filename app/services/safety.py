@@ -160,20 +160,20 @@ class ScreenedGeneration:
 def filter_pieces(pieces: Iterable[str], stream: StreamFilter,
                   cancel: threading.Event | None = None) -> Iterator[str]:
     """The pieces as the filter lets them out; stops reading (the caller closes the
-    source) once a finding blocks the reply. Once ``cancel`` is set, what is left comes
-    out as one last piece, so that Stop still ends a reply within one piece."""
-    pending = ""
+    source) once a finding blocks the reply. Once ``cancel`` is set nothing more is let
+    out: a stopped reply ends with what was shown (what was held back is dropped)."""
     for piece in pieces:
-        pending += stream.feed(piece)
+        if cancel is not None and cancel.is_set():
+            continue  # read to the end, so the engine finishes its step
+        shown = stream.feed(piece)
+        if shown:
+            yield shown
         if stream.blocked is not None:
-            break
-        if pending and (cancel is None or not cancel.is_set()):
-            yield pending
-            pending = ""
-    else:
-        pending += stream.finish()
-    if pending:
-        yield pending
+            return
+    if cancel is None or not cancel.is_set():
+        rest = stream.finish()
+        if rest:
+            yield rest
 
 
 class ScreenedRequest:
