@@ -260,7 +260,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         elif action == "show":
             view = convs.get(args.id)
             if args.json:
-                _emit_json(json.loads(convs.export(view.id, "json")))
+                _emit_json(json.loads(convs.export(view.id, "json", outbound=False)))
             else:
                 _print_conversation(view)
         elif action == "export":

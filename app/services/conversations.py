@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -123,8 +123,12 @@ class Conversations:
             every = repo.get_all_messages(cid)
         return _conversation_view(conv, path, every)
 
-    def export(self, conversation_id: str, fmt: str = "markdown") -> str:
-        """The current branch as Markdown, or everything (other branches too) as JSON."""
+    def export(self, conversation_id: str, fmt: str = "markdown", *, outbound: bool = True) -> str:
+        """The current branch as Markdown, or everything (other branches too) as JSON.
+
+        An export leaves the app: what the safety filter's outbound rules do not allow
+        is replaced by its label (``outbound=False``: shown on this machine only).
+        """
         from app.services.export import export_conversation
 
         view = self.get(conversation_id)
@@ -133,6 +137,8 @@ class Conversations:
         shown = {m.id for m in view.messages}
         siblings = _siblings(every)
         others = [_message_view(m, siblings) for m in every if m.id not in shown]
+        if outbound:
+            view, others = _for_export(Safety.for_context(self.ctx), view, others)
         return export_conversation(view, others, fmt)
 
     def context_usage(self, conversation_id: str) -> tuple[int, int]:
@@ -532,6 +538,18 @@ def _after_summary(
         if m.role in ("user", "assistant") and m.content
     ]
     return summary, turns
+
+
+def _for_export(safety: Safety, view: ConversationView, others: builtins.list[MessageView]
+                ) -> tuple[ConversationView, builtins.list[MessageView]]:
+    """The conversation as it may leave the machine (the safety filter's outbound rules)."""
+    def clean(m: MessageView) -> MessageView:
+        return replace(m, content=safety.redact(m.content, "outbound"))
+
+    summary = safety.redact(view.summary, "outbound") if view.summary else view.summary
+    return (replace(view, title=safety.redact(view.title, "outbound"), summary=summary,
+                    messages=tuple(clean(m) for m in view.messages)),
+            [clean(m) for m in others])
 
 
 def _excerpt(text: str, query: str) -> str:

@@ -75,3 +75,17 @@ def test_a_reply_the_policy_blocks_stops_at_the_finding(convs: Conversations, po
     assert text == "Your ID is [reply stopped: ID number found]"
     assert reply.stats.finish_reason == "content_filter"
     assert convs.get(conv.id).messages[-1].content == text
+
+
+def test_an_export_leaves_the_machine_without_the_id(convs: Conversations) -> None:
+    conv = convs.create(title="Onboarding")
+    reply = convs.send(conv.id, f"我的身份证号是{ID}。", params=replace(
+        convs._default_params(), max_tokens=2))
+    reply.close()
+    assert ID in convs.get(conv.id).messages[0].content  # kept here: the default only flags it
+    for fmt in ("markdown", "json"):
+        exported = convs.export(conv.id, fmt)
+        assert ID not in exported and "[ID number removed]" in exported
+    data = json.loads(convs.export(conv.id, "json"))
+    assert data["messages"][0]["content"] == "我的身份证号是[ID number removed]。"
+    assert ID in convs.export(conv.id, "json", outbound=False)  # `history show` on this machine
