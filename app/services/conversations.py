@@ -197,7 +197,9 @@ class Conversations:
                 title = write_title(model.engine, system, question.content, answer)
             except AppError as err:
                 log.warning("the model could not title the conversation: %s", err)
-        title = title or fallback_title(question.content)
+        # A title is shown like a reply: the safety filter's output rules apply to it.
+        title = Safety.for_context(self.ctx).redact(title or fallback_title(question.content),
+                                                    "output")
         with self.store.repo() as repo:
             if only_if_untitled:
                 current = _live(repo.get_conversation(conv.id), conv.id).title
@@ -377,8 +379,10 @@ class Conversations:
             cancel=job.cancel,
         )
         if result.summary_changed:
+            # The summary is shown (history, exports): stored as the output rules leave it.
+            summary = Safety.for_context(self.ctx).redact(result.summary or "", "output")
             with self.store.repo() as repo:
-                repo.set_summary(conv.id, result.summary, result.summary_upto)
+                repo.set_summary(conv.id, summary or result.summary, result.summary_upto)
         if strategy == "drop_oldest" and result.plan.start < len(turns):
             with self._lock:
                 self._anchors[conv.id] = turns[result.plan.start].id

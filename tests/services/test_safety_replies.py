@@ -89,3 +89,11 @@ def test_an_export_leaves_the_machine_without_the_id(convs: Conversations) -> No
     data = json.loads(convs.export(conv.id, "json"))
     assert data["messages"][0]["content"] == "我的身份证号是[ID number removed]。"
     assert ID in convs.export(conv.id, "json", outbound=False)  # `history show` on this machine
+
+
+def test_a_title_made_from_a_message_holding_an_id_does_not_show_it(convs: Conversations) -> None:
+    conv = convs.create()
+    with convs.store.repo() as repo:
+        repo.add_message(conv.id, "user", f"Check ID {ID} please")
+    convs.model = None  # the title is then the first words of the message
+    assert convs.auto_title(conv.id) == "Check ID [ID number removed] please"
