@@ -49,9 +49,20 @@ class _Progress:
 # -- context ----------------------------------------------------------------------------------
 
 def _ctx(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from app.cli_store import attach_prompt
     from app.services.context import open_context
 
-    return open_context(args.data_dir)
+    return attach_prompt(open_context(args.data_dir))
+
+
+def _conversations(ctx: Any) -> Any:
+    """The conversations service, its store encrypted (with progress if it must convert)."""
+    from app.cli_store import say_store_notice
+    from app.services.conversations import open_conversations
+
+    convs = open_conversations(ctx, progress=_Progress("encrypting the conversation database"))
+    say_store_notice(ctx)
+    return convs
 
 
 def _load(args: argparse.Namespace, ctx: Any) -> Any:
@@ -115,7 +126,6 @@ def _saved_note(conversation_id: str | None) -> None:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from app.services.chat import ask
-    from app.services.conversations import open_conversations
 
     ctx = _ctx(args)
     prompt = " ".join(args.prompt) if args.prompt else sys.stdin.read()
@@ -125,7 +135,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         from app.cli_docs import ask_docs
 
         return ask_docs(args, prompt)
-    convs = None if args.no_history else open_conversations(ctx)
+    convs = None if args.no_history else _conversations(ctx)
     model = _load(args, ctx)
     cancel = threading.Event()
     conversation_id = None
@@ -162,12 +172,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from app.services.chat import ChatSession
-    from app.services.conversations import open_conversations
 
     ctx = _ctx(args)
     if args.continue_id and args.no_history:
         raise AppError("--continue needs the history: leave out --no-history")
-    convs = None if args.no_history else open_conversations(ctx)
+    convs = None if args.no_history else _conversations(ctx)
     try:
         # A wrong id fails before the model loads.
         resumed = convs.get(args.continue_id) if convs and args.continue_id else None
@@ -239,10 +248,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from app.services.conversations import open_conversations
 
     action = args.history_cmd or "list"
-    with open_conversations(_ctx(args)) as convs:
+    with _conversations(_ctx(args)) as convs:
         if action in ("list", "search"):
             query = " ".join(args.text) if action == "search" else None
             if action == "search" and not (query or "").strip():
@@ -455,6 +463,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     elif m:
         print(f"model: {m.get('path', '')} {m.get('error') or ''}")
     print(f"trusted keys: {', '.join(report['trusted_keys']) or 'none'}")
+    store = report["store"]
+    print(f"conversation store: {store['state']}, keys kept in {store['key_store']}")
+    if store["notice"]:
+        print(f"  {store['notice']}")
     print(f"data: {report['paths']['data']}")
     print(f"network: {report['network']}")
     return 0
@@ -687,6 +699,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_doctor)
 
     _add_serve_parser(sub, common)
+    from app.cli_store import add_store_parser
+
+    add_store_parser(sub, common)
     from app.cli_docs import add_docs_parser
 
     add_docs_parser(sub, common)

@@ -120,6 +120,24 @@ class StoreError(AppError):
     code = "store_error"
 
 
+class StoreKeyMissing(StoreError):
+    """The database is encrypted and its key is not in this installation's key store."""
+
+    exit_code = 31
+
+
+class StoreKeyWrong(StoreError):
+    """A key was found for the database, and it does not open it."""
+
+    exit_code = 32
+
+
+class StoreFromAnotherMachine(StoreError):
+    """The database was encrypted by another installation, whose keyring holds its key."""
+
+    exit_code = 33
+
+
 class PolicyViolation(AppError):
     exit_code = 40
     http_status = 403
@@ -144,6 +162,14 @@ class KeyringUnavailable(AppError):
     code = "keyring_unavailable"
 
 
+class DocumentError(AppError):
+    """A collection or document the user named is missing, or cannot be used as asked."""
+
+    exit_code = 60
+    http_status = 404
+    code = "document_error"
+
+
 class ServerBusy(AppError):
     """Every engine slot is busy and the wait queue is full (or the server is stopping)."""
 
@@ -154,11 +180,3 @@ class ServerBusy(AppError):
     def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
-
-
-class DocumentError(AppError):
-    """A collection or document the user named is missing, or cannot be used as asked."""
-
-    exit_code = 60
-    http_status = 404
-    code = "document_error"

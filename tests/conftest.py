@@ -35,14 +35,20 @@ class MemoryKeyring(KeyringBackend):
 
 @pytest.fixture(autouse=True)
 def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point every path the app uses at tmp_path, and the keyring at memory."""
+    """Point every path the app uses at tmp_path, and the keyring at a folder there that
+    the app's subprocesses (the CLI, a server) share through PYTHON_KEYRING_BACKEND."""
+    from tests.keyring_backends import DIR_ENV, FolderKeyring
+
     data = tmp_path / "autoglm-data"
     monkeypatch.setenv("AUTOGLM_DATA_DIR", str(data))
     monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(tmp_path / "no-policy.json"))
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    monkeypatch.setenv(DIR_ENV, str(tmp_path / "keyring"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyring_backends.FolderKeyring")
+    monkeypatch.delenv("AUTOGLM_PASSPHRASE", raising=False)
     previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
+    keyring.set_keyring(FolderKeyring(tmp_path / "keyring"))
     yield data
     keyring.set_keyring(previous)
 

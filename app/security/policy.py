@@ -27,6 +27,8 @@ POLICY_ENV = "AUTOGLM_POLICY_FILE"
 class Policy:
     allow_unsigned_models: bool = True  # the user may still opt in per load
     safety: SafetyRules = field(default_factory=SafetyRules)  # the safety filter's actions
+    # Store nothing in clear: where no key store can be had, refuse to store at all.
+    require_encryption: bool = False
     source: str = "default"
 
 
@@ -55,7 +57,10 @@ def load_policy() -> Policy:
     allow = raw.get("allow_unsigned_models", True)
     if not isinstance(allow, bool):
         raise ConfigError(f"the administrator's policy {path}: allow_unsigned_models must be true or false")
-    return Policy(allow_unsigned_models=allow, safety=safety, source=str(path))
+    require = raw.get("require_encryption", False)
+    if not isinstance(require, bool):
+        raise ConfigError(f"the administrator's policy {path}: require_encryption must be true or false")
+    return Policy(allow_unsigned_models=allow, require_encryption=require, safety=safety, source=str(path))
 
 
 def check_allow_unsigned(requested: bool, policy: Policy | None = None) -> bool:

@@ -1,4 +1,4 @@
-"""The app's shared state for one process: paths, settings, trust store, API keys."""
+"""The app's shared state for one process: paths, settings, trust store, API keys, secrets."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from app.config import Paths, Settings, resolve_paths
 if TYPE_CHECKING:
     from app.security.api_keys import ApiKeyStore
     from app.security.keys import TrustStore
+    from app.security.secrets import Secrets
 
 
 @dataclass
@@ -20,12 +21,21 @@ class AppContext:
     paths: Paths
     settings: Settings
     extra_model_dirs: list[Path] = field(default_factory=list)
+    # Said once to the user when the store had to stay unencrypted (see services.storage).
+    store_notice: str = ""
 
     @cached_property
     def trust(self) -> TrustStore:
         from app.security.keys import TrustStore
 
         return TrustStore([self.paths.trust_dir])
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        """The one door for secrets; each door sets ``ask_passphrase`` to its own prompt."""
+        from app.security.secrets import Secrets
+
+        return Secrets(self.paths.config)
 
     @cached_property
     def api_keys(self) -> ApiKeyStore:

@@ -29,6 +29,7 @@ from app.services.titles import fallback_title, write_title
 
 if TYPE_CHECKING:
     from app.services.models import LoadedModel
+    from app.services.storage import Progress
     from app.store import ConversationRecord, MessageRecord, Store
 
 log = logging.getLogger(__name__)
@@ -462,11 +463,14 @@ class Conversations:
         return model
 
 
-def open_conversations(ctx: AppContext, model: ModelSource = None) -> Conversations:
-    """Conversations over the user's database (ctx.paths.database), created or upgraded."""
-    from app.store import open_store
+def open_conversations(
+    ctx: AppContext, model: ModelSource = None, progress: Progress | None = None
+) -> Conversations:
+    """Conversations over the user's database (ctx.paths.database), created or upgraded,
+    and encrypted (``progress`` reports a conversion from a plain file; see services.storage)."""
+    from app.services.storage import open_user_store
 
-    conversations = Conversations(ctx, open_store(ctx.paths.database), model)
+    conversations = Conversations(ctx, open_user_store(ctx, progress), model)
     conversations._owns_store = True
     return conversations
 

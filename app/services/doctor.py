@@ -61,6 +61,9 @@ def diagnose(ctx: AppContext, model: str | None = None) -> dict[str, Any]:
         report["model"] = entry
     except AppError as exc:
         report["model"] = {"error": str(exc)}
+    from app.services.storage import store_status
+
+    report["store"] = store_status(ctx).as_dict()
     report["trusted_keys"] = [k.key_id for k in ctx.trust.list()]
     report["network"] = "no connections: no sync server or API is configured"
     return report

@@ -6,7 +6,6 @@ import errno
 import logging
 import os
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,15 +40,19 @@ IO_ERROR = (
 )
 
 
-def create_db_engine(path: Path, *, read_only: bool = False) -> Engine:
+def create_db_engine(path: Path, *, key: bytes | None = None, read_only: bool = False) -> Engine:
     """Return the SQLAlchemy engine for the database file at ``path``.
 
-    Every connection the app makes goes through here; encryption at rest will
-    swap the driver for SQLCipher (and issue ``PRAGMA key`` first) in this one
-    function. ``read_only`` opens the file without writing a byte to it — not
-    even WAL or shared-memory files when none exist yet — to inspect a file we
-    may refuse.
+    Every connection the app makes goes through here. Connections are SQLCipher's,
+    keyed with ``key`` (a raw 256-bit key) before anything else is read; without a
+    key the same driver reads and writes plain SQLite, which is how a database from
+    before encryption is opened to be converted. ``read_only`` opens the file without
+    writing a byte to it — not even WAL or shared-memory files when none exist yet —
+    to inspect a file we may refuse.
     """
+    from app.store.cipher import connect as cipher_connect
+    from app.store.cipher import driver
+
     path = Path(path).resolve()
     if read_only:
         # immutable=1 makes SQLite touch nothing at all; it is only correct when no
@@ -58,22 +61,26 @@ def create_db_engine(path: Path, *, read_only: bool = False) -> Engine:
         query = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
         uri = f"{path.as_uri()}?{query}"
 
-        def connect_ro() -> sqlite3.Connection:
-            return sqlite3.connect(uri, uri=True, check_same_thread=False)
+        def connect_ro() -> Any:
+            return cipher_connect(uri, key, uri=True, check_same_thread=False)
 
-        return create_engine("sqlite://", creator=connect_ro, poolclass=NullPool)
+        return create_engine("sqlite://", module=driver(), creator=connect_ro, poolclass=NullPool)
 
-    def connect() -> sqlite3.Connection:
+    def connect() -> Any:
         # isolation_level=None: the driver issues no BEGIN of its own; the "begin"
         # hook below does, so that SQLAlchemy's transactions are SQLite's, DDL included.
-        return sqlite3.connect(
-            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        return cipher_connect(
+            path, key, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
 
-    engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool, pool_size=5)
+    # module=: SQLAlchemy's SQLite dialect over SQLCipher's DB-API, so its errors are
+    # wrapped as any SQLite error is; the key never passes through a URL.
+    engine = create_engine(
+        "sqlite://", module=driver(), creator=connect, poolclass=QueuePool, pool_size=5
+    )
 
     @event.listens_for(engine, "connect")
-    def _configure(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    def _configure(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         try:
             cur.execute("PRAGMA journal_mode=WAL")
@@ -114,7 +121,9 @@ def store_error_for(err: BaseException, path: Path | None = None) -> StoreError 
         if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             return StoreError(READ_ONLY.format(path=where))
         return None
-    if not isinstance(err, sqlite3.Error):
+    from app.store.cipher import driver_errors
+
+    if not isinstance(err, driver_errors()):
         return None
     text = str(err).lower()
     if "database or disk is full" in text:
@@ -150,9 +159,11 @@ def _read_only(path: Path) -> bool:
 @contextmanager
 def storage_errors(path: Path | None = None) -> Iterator[None]:
     """Re-raise storage failures (disk full, read-only, locked, damaged) as StoreError."""
+    from app.store.cipher import driver_errors
+
     try:
         yield
-    except (exc.DBAPIError, sqlite3.Error, OSError) as err:
+    except (exc.DBAPIError, OSError, *driver_errors()) as err:
         translated = store_error_for(err, path)
         if translated is None:
             raise

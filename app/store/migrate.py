@@ -103,11 +103,11 @@ class Inspection:
     revision: str | None = None
 
 
-def inspect_file(path: Path) -> Inspection:
+def inspect_file(path: Path, key: bytes | None = None) -> Inspection:
     """What the file at ``path`` holds, read without writing a byte to it."""
     if not path.exists():
         return Inspection("missing")
-    engine = create_db_engine(path, read_only=True)
+    engine = create_db_engine(path, key=key, read_only=True)
     try:
         with storage_errors(path), engine.connect() as conn:
             tables = inspect(conn).get_table_names()
@@ -127,15 +127,16 @@ class MigrationResult:
     backup: Path | None
 
 
-def migrate(path: Path) -> MigrationResult:
-    """Create or upgrade the database at ``path`` to the head revision.
+def migrate(path: Path, key: bytes | None = None) -> MigrationResult:
+    """Create or upgrade the database at ``path`` (encrypted under ``key``, if given)
+    to the head revision.
 
     All pending revisions run in one SQLite transaction, after a backup copy of
     the file is taken under the same write lock; if anything fails the file is
     put back from that copy and StoreError says what happened.
     """
     path = Path(path)
-    found = inspect_file(path)
+    found = inspect_file(path, key)
     if found.state == "foreign":
         raise StoreError(FOREIGN.format(path=path))
     if found.state == "stamped" and found.revision == HEAD_REVISION:
@@ -149,7 +150,7 @@ def migrate(path: Path) -> MigrationResult:
             return MigrationResult(head, head, None)
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_db_engine(path)
+    engine = create_db_engine(path, key=key)
     current: str | None = found.revision
     backup: Path | None = None
     try:

@@ -101,16 +101,17 @@ class Store:
         self.close()
 
 
-def open_store(path: Path) -> Store:
-    """Open (creating or upgrading) the database at ``path``.
+def open_store(path: Path, key: bytes | None = None) -> Store:
+    """Open (creating or upgrading) the database at ``path``, encrypted under ``key``
+    when one is given (see app.services.storage for where keys come from).
 
     Migrations run first (with a backup, see app.store.migrate); then any reply
     a crash left "streaming" is marked "interrupted". This assumes one app
     process per database file.
     """
     path = Path(path)
-    migrate(path)
-    store = Store(path, create_db_engine(path))
+    migrate(path, key)
+    store = Store(path, create_db_engine(path, key=key))
     try:
         with store.repo() as repo:
             stale = repo.mark_stale_streaming_as_interrupted()

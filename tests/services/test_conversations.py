@@ -20,7 +20,8 @@ from app.errors import ContextOverflow, ModelNotFound, StoreError
 from app.services.context import AppContext
 from app.services.conversations import Conversations, open_conversations
 from app.services.models import LoadedModel
-from app.store import NotFound, Store, open_store
+from app.services.storage import open_user_store
+from app.store import NotFound, Store
 
 SHORT = SamplingParams(temperature=0.0, max_tokens=16, seed=1)
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +100,7 @@ def test_a_reply_ends_before_its_title_is_made_and_a_title_chosen_meanwhile_stay
     ctx: AppContext, loaded_model: LoadedModel,
 ) -> None:
     titler = HeldTitler()
-    convs = Conversations(ctx, open_store(ctx.paths.database), loaded_model, titler=titler)
+    convs = Conversations(ctx, open_user_store(ctx), loaded_model, titler=titler)
     try:
         first = convs.create()
         reply = convs.send(first.id, "Draft a plan for the quarterly budget review meeting.",
@@ -196,7 +197,7 @@ def test_stopping_mid_reply_keeps_what_was_shown_marked_interrupted(
     assert reply.message is not None and reply.message.content == "".join(shown)
 
     convs.close()
-    with open_store(ctx.paths.database) as store, store.repo(write=False) as repo:
+    with open_user_store(ctx) as store, store.repo(write=False) as repo:
         stored = repo.get_message(reply.message_id)
         assert stored is not None
         assert (stored.status, stored.content) == ("interrupted", "".join(shown))
@@ -254,7 +255,7 @@ def test_a_full_disk_mid_reply_says_so_and_loses_nothing_earlier(
         convs.send(conv.id, "Hello?", params=SHORT)
 
     convs.close()
-    with open_store(ctx.paths.database) as store:  # space again; a restart
+    with open_user_store(ctx) as store:  # space again; a restart
         with store.repo(write=False) as repo:
             messages = repo.get_messages(conv.id)
             saved = repo.get_message(reply.message_id)
