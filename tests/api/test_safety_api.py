@@ -74,9 +74,22 @@ def test_a_completion_stream_is_filtered_too(served: Served) -> None:
 def blocking_policy(served: Served) -> Iterator[None]:
     """The server reads the administrator's policy for every request: write one."""
     path = served.data_dir / "no-policy.json"  # the file AUTOGLM_POLICY_FILE names
-    path.write_text(json.dumps({"safety": {"actions": {"id_number": {"input": "block"}}}}))
+    path.write_text(json.dumps({"safety": {"actions": {"id_number": {"input": "block",
+                                                                      "outbound": "block"}}}}))
     yield
     path.unlink()
+
+
+def test_a_reply_the_policy_blocks_stops_with_content_filter(client: openai.OpenAI,
+                                                             blocking_policy: None) -> None:
+    stream = client.chat.completions.create(
+        model="any", messages=[{"role": "user", "content": "Give the person's ID as JSON."}],
+        response_format=FORCED, max_tokens=40, temperature=0, stream=True)
+    chunks = list(stream)
+    text = "".join(c.delta.content or "" for chunk in chunks for c in chunk.choices)
+    reasons = [c.finish_reason for chunk in chunks for c in chunk.choices if c.finish_reason]
+    assert text.endswith("[reply stopped: ID number found]") and not any(c.isdigit() for c in text)
+    assert reasons == ["content_filter"]
 
 
 def test_a_prompt_the_policy_blocks_is_refused_with_400(client: openai.OpenAI,
