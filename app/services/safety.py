@@ -147,9 +147,16 @@ class ScreenedGeneration:
         return self._stream
 
     def _run(self) -> Iterator[str]:
-        for piece in filter_pieces(self._generation, self._filter, self._cancel):
-            self.text_parts.append(piece)
-            yield piece
+        try:
+            for piece in filter_pieces(self._generation, self._filter, self._cancel):
+                self.text_parts.append(piece)
+                yield piece
+        except BaseException:  # Ctrl-C, or the reader stopped: free the engine now
+            self._generation.close()
+            raise
+        if self._filter.blocked is not None:
+            self._generation.close()  # the policy stops this reply here
+            self._generation.stats.finish_reason = "content_filter"
         self.stats = self._generation.stats
 
     def close(self) -> None:

@@ -250,3 +250,23 @@ def test_after_stop_nothing_more_is_shown() -> None:
 
     flt = StreamFilter(Scanner(), SafetyRules(), ("output",), "en")
     assert list(filter_pieces(pieces(), flt, cancel)) == ["第一段 "]  # the number half-written is not
+
+
+def test_a_screened_generation_blocked_midway_stops_the_engine() -> None:
+    from app.engine.llama import Generation
+    from app.engine.types import ReplyStats
+    from app.services.safety import Safety, ScreenedGeneration
+
+    read: list[str] = []
+
+    def engine():  # type: ignore[no-untyped-def]
+        for piece in ["Key: ", "-----BEGIN PRIVATE KEY-----\nMC4C", "\n-----END PRIVATE KEY-----",
+                      " and then more", " never asked for"]:
+            read.append(piece)
+            yield piece
+
+    rules = parse_safety({"actions": {"private_key": {"output": "block"}}}, "t")
+    gen = ScreenedGeneration(Generation(engine(), ReplyStats()), Safety(rules).reply_filter())
+    assert "".join(gen) == "Key: [reply stopped: private key found]"
+    assert gen.stats.finish_reason == "content_filter"
+    assert read[-1] == " and then more", "the engine was not asked for more"
