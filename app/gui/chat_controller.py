@@ -45,6 +45,8 @@ class ChatController(QObject):
     deleted = Signal(str)
     restored = Signal(str)
     titled = Signal(str)  # the model has titled a conversation
+    store_progress = Signal(int, int)  # bytes done, total: a plain database being encrypted
+    store_notice = Signal(str)  # where the keys are, or that the store is unencrypted
 
     def __init__(self, ctx: AppContext, taskman: TaskManager, errors: ErrorPresenter,
                  conversation_list: ConversationList, chat: ChatView, composer: Composer,
@@ -93,17 +95,61 @@ class ChatController(QObject):
     # -- opening the service ------------------------------------------------------------------
 
     def start(self) -> None:
-        """Open the store off the GUI thread (migrations may run), then list conversations."""
+        """Open the store off the GUI thread (a conversion to encrypted or migrations may run),
+        asking first for the passphrase where the keys are in the locked file; then list
+        conversations."""
+        secrets = self.ctx.secrets
+        self.taskman.run(lambda: secrets.needs_passphrase, self._unlock_and_open)
+
+    def _unlock_and_open(self, needs_passphrase: bool, error: str = "") -> None:
         from app.services.conversations import open_conversations
 
+        passphrase = None
+        if needs_passphrase:
+            from app.gui.store_unlock import PassphraseDialog
+
+            secrets = self.ctx.secrets
+            dialog = PassphraseDialog(not secrets.vault_exists, str(secrets.vault_path), error,
+                                      self.chat.window())
+            dialog.exec()
+            passphrase = dialog.value()
         ctx, model = self.ctx, self._model  # a callable: the model may still be loading
-        self.taskman.run(lambda: open_conversations(ctx, model=model), self._opened)
+        progress = self.store_progress.emit
+
+        def open_store() -> Conversations:
+            if passphrase is not None:
+                ctx.secrets.unlock(passphrase)
+            return open_conversations(ctx, model=model, progress=progress)
+
+        self.taskman.run(open_store, self._opened, self._open_failed)
+
+    def _open_failed(self, exc: BaseException) -> None:
+        from app.security.secrets import WrongPassphrase
+
+        if isinstance(exc, WrongPassphrase):
+            self._unlock_and_open(True, str(exc))
+            return
+        self.errors.show_exception(exc)
 
     def _opened(self, conversations: Conversations) -> None:
         self.conversations = conversations
+        self.store_notice.emit(self._notice())
         self.ready.emit()
         self.refresh_list()
         self.chat.show_conversation(None)
+
+    def _notice(self) -> str:
+        """Said once, above the chat: the store is unencrypted, or its keys are in a file."""
+        where = self.ctx.secrets.where()
+        if self.ctx.store_notice:
+            return self.tr(
+                "Your conversations are stored unencrypted: no keyring was found on this "
+                "computer and no passphrase was set. Restart Open-AutoGLM to set one.")
+        if where.kind == "passphrase-file":
+            return self.tr(
+                "No system keyring was found: the key to your conversations is kept in %1, "
+                "locked with your passphrase.").replace("%1", where.name)
+        return ""
 
     @property
     def generating(self) -> bool:

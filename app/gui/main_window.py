@@ -33,6 +33,7 @@ from app.gui.qt import (
 )
 from app.gui.server_controller import ServerController
 from app.gui.status_bar import StatusBar
+from app.gui.store_unlock import NoticeBar
 from app.gui.taskman import TaskManager
 from app.gui.welcome import WelcomePanel
 from app.gui.workers import ModelLoadWorker
@@ -100,6 +101,8 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
+        self.notice_bar = NoticeBar()
+        column.addWidget(self.notice_bar)
         column.addWidget(self.chat_view, 1)
         column.addWidget(self.composer)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -122,6 +125,8 @@ class MainWindow(QMainWindow):
             self.composer, self.status, lambda: self.model,
         )
         self.controller.generating_changed.connect(self._generating_changed)
+        self.controller.store_notice.connect(self.notice_bar.show_notice)
+        self.controller.store_progress.connect(self._store_progress)
         # outlives the Settings dialog; serves with the weights of the model loaded here
         self.api_server = ServerController(ctx, self.taskman, self, lambda: self.model)
         self._close_box: QMessageBox | None = None
@@ -415,13 +420,30 @@ class MainWindow(QMainWindow):
         if self.model is not None and self.model.name == name and self.owns_model:
             self.reload_model()
 
+    def _store_progress(self, done: int, total: int) -> None:
+        if done >= total:
+            self.status.clearMessage()
+            return
+        self.status.showMessage(self.tr("Encrypting your conversations… %1%").replace(
+            "%1", str(int(done * 100 / max(1, total)))))
+
     def about(self) -> None:
         from app import __version__
+        from app.services.storage import store_status
 
+        store = store_status(self.ctx)
+        if store.encrypted:
+            where = self.ctx.secrets.where()
+            kept = (self.tr("in the system keyring (%1)") if where.kind == "keyring"
+                    else self.tr("in %1, locked with your passphrase")).replace("%1", where.name)
+            storage = self.tr("Your conversations are encrypted (SQLCipher, AES-256); the key "
+                              "is kept %1.").replace("%1", kept)
+        else:
+            storage = self.tr("Your conversations are not encrypted.")
         QMessageBox.about(self, self.tr("About Open-AutoGLM"), self.tr(
             "Open-AutoGLM %1\n\nA desktop assistant that runs a language model entirely on this "
             "computer. Only signed models are loaded; nothing leaves the machine.").replace(
-                "%1", __version__))
+                "%1", __version__) + "\n\n" + storage + "\n" + store.path)
 
     # -- remembered state ---------------------------------------------------------------------
 

@@ -170,6 +170,14 @@
 <context>
     <name>ChatController</name>
     <message>
+        <source>Your conversations are stored unencrypted: no keyring was found on this computer and no passphrase was set. Restart Open-AutoGLM to set one.</source>
+        <translation>你的对话以未加密形式保存：这台电脑上没有找到系统密钥环，也没有设置口令。重新启动 Open-AutoGLM 即可设置口令。</translation>
+    </message>
+    <message>
+        <source>No system keyring was found: the key to your conversations is kept in %1, locked with your passphrase.</source>
+        <translation>未找到系统密钥环：你的对话密钥保存在 %1 中，并由你的口令锁定。</translation>
+    </message>
+    <message>
         <source>Export conversation</source>
         <translation>导出对话</translation>
     </message>
@@ -474,6 +482,26 @@
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <source>Encrypting your conversations… %1%</source>
+        <translation>正在加密你的对话… %1%</translation>
+    </message>
+    <message>
+        <source>in the system keyring (%1)</source>
+        <translation>在系统密钥环（%1）中</translation>
+    </message>
+    <message>
+        <source>in %1, locked with your passphrase</source>
+        <translation>在 %1 中，并由你的口令锁定</translation>
+    </message>
+    <message>
+        <source>Your conversations are encrypted (SQLCipher, AES-256); the key is kept %1.</source>
+        <translation>你的对话已加密（SQLCipher，AES-256）；密钥保存%1。</translation>
+    </message>
+    <message>
+        <source>Your conversations are not encrypted.</source>
+        <translation>你的对话未加密。</translation>
+    </message>
     <message>
         <source>Open-AutoGLM</source>
         <translation>Open-AutoGLM</translation>
@@ -1013,6 +1041,45 @@ What you can do: get a fresh copy from where it came from, with its manifest, an
     <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>PassphraseDialog</name>
+    <message>
+        <source>Unlock your conversations</source>
+        <translation>解锁你的对话</translation>
+    </message>
+    <message>
+        <source>No system keyring was found on this computer, so Open-AutoGLM keeps the key to your conversations in %1, locked with a passphrase.</source>
+        <translation>这台电脑上没有找到系统密钥环，因此 Open-AutoGLM 将你的对话密钥保存在 %1 中，并用口令锁定。</translation>
+    </message>
+    <message>
+        <source>Choose a passphrase of at least %1 characters. You will type it once each time Open-AutoGLM starts; without it your conversations cannot be read. Cancel to go on without encryption.</source>
+        <translation>请设置至少 %1 个字符的口令。每次启动 Open-AutoGLM 时需输入一次；没有它，你的对话将无法读取。点击“取消”则不加密继续使用。</translation>
+    </message>
+    <message>
+        <source>Type your passphrase to open your conversations.</source>
+        <translation>输入口令以打开你的对话。</translation>
+    </message>
+    <message>
+        <source>The passphrase must be at least %1 characters long.</source>
+        <translation>口令至少需要 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ.</source>
+        <translation>两次输入的口令不一致。</translation>
+    </message>
+    <message>
+        <source>Type the passphrase, or Cancel.</source>
+        <translation>请输入口令，或点击“取消”。</translation>
+    </message>
+    <message>
+        <source>Passphrase:</source>
+        <translation>口令：</translation>
+    </message>
+    <message>
+        <source>Type it again:</source>
+        <translation>再输入一次：</translation>
     </message>
 </context>
 <context>
