@@ -64,6 +64,7 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/prefix.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/safety.py
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/startup.py
 
