@@ -347,10 +347,14 @@ def cmd_models(args: argparse.Namespace) -> int:
             print(f"verified: {args.path} (sha256 {verified.sha256[:16]}…, signed by {verified.signer})")
         return 0
     if args.models_cmd == "sign":
+        from app.cli_store import signing_key_passphrase
+        from app.security.keys import key_is_encrypted
         from app.security.manifest import sign_model
 
         key = Path(args.key) if args.key else _only_key(ctx)
-        out = sign_model(Path(args.path), key)
+        passphrase = (signing_key_passphrase(creating=False, key_file=key)
+                      if key_is_encrypted(key) else None)
+        out = sign_model(Path(args.path), key, passphrase=passphrase)
         print(f"signed: wrote {out}")
         return 0
     if args.models_cmd == "import":
@@ -387,7 +391,15 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
     ctx = _ctx(args)
     if args.keys_cmd == "generate":
-        info = generate_key(ctx.paths.keys_dir, args.name)
+        from app.cli_store import signing_key_passphrase
+        from app.security.keys import PASSPHRASE_ENV
+
+        passphrase = "" if args.no_passphrase else signing_key_passphrase(creating=True)
+        if passphrase is None:
+            raise AppError("A signing key is protected by a passphrase: type one when asked (run "
+                           f"this in a terminal), set {PASSPHRASE_ENV}, or pass --no-passphrase "
+                           "to keep the key unprotected.")
+        info = generate_key(ctx.paths.keys_dir, args.name, passphrase=passphrase)
         ctx.trust.trust(Path(info.public_path) if hasattr(info, "public_path") else info)
         print(f"generated key {info.key_id} ({args.name}); it is trusted on this machine")
         return 0
@@ -673,6 +685,8 @@ def build_parser() -> argparse.ArgumentParser:
     ksub = p.add_subparsers(dest="keys_cmd", metavar="ACTION")
     q = ksub.add_parser("generate", parents=[common], help="make a signing key pair")
     q.add_argument("name")
+    q.add_argument("--no-passphrase", action="store_true",
+                   help="keep the private key unprotected (by default it is locked with a passphrase)")
     ksub.add_parser("list", parents=[common], help="list trusted keys")
     q = ksub.add_parser("trust", parents=[common], help="trust a public key file")
     q.add_argument("file")

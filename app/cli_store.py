@@ -30,6 +30,25 @@ def prompt_passphrase(creating: bool) -> str | None:
     return getpass.getpass("Passphrase for Open-AutoGLM's key file: ")
 
 
+def signing_key_passphrase(*, creating: bool, key_file: Any = None) -> str | None:
+    """The passphrase of a private signing key: $AUTOGLM_KEY_PASSPHRASE, else asked on the
+    terminal; None where neither can be had."""
+    import os
+
+    from app.security.keys import PASSPHRASE_ENV
+
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    if not sys.stdin.isatty():
+        return None
+    if creating:
+        first = getpass.getpass("Passphrase for the new signing key: ")
+        if first != getpass.getpass("Type it again: "):
+            raise AppError("The two passphrases differ; no key was made.")
+        return first or None
+    return getpass.getpass(f"Passphrase for the signing key {key_file}: ")
+
+
 def attach_prompt(ctx: Any) -> Any:
     ctx.secrets.ask_passphrase = prompt_passphrase
     return ctx

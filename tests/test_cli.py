@@ -109,9 +109,10 @@ def test_a_user_key_signs_a_model_that_then_loads(tmp_path: Path, default_model_
     shutil.copyfile(default_model_path, model)
     refused = autoglm("ask", "--model", str(model), "hi")
     assert refused.returncode != 0 and "no manifest" in refused.stderr
-    gen = autoglm("keys", "generate", "Analyst Team")
+    locked = {"AUTOGLM_KEY_PASSPHRASE": "team signing passphrase"}
+    gen = autoglm("keys", "generate", "Analyst Team", env=locked)
     assert gen.returncode == 0, gen.stderr
-    signed = autoglm("models", "sign", str(model))
+    signed = autoglm("models", "sign", str(model), env=locked)
     assert signed.returncode == 0, signed.stderr
     ok = autoglm("ask", "--model", str(model), "--max-tokens", "4", "--seed", "1", "hi")
     assert ok.returncode == 0, ok.stderr

@@ -113,6 +113,14 @@ def generate_key(keys_dir: Path, name: str, passphrase: str | None = None) -> Ke
     return info
 
 
+def key_is_encrypted(key_file: Path) -> bool:
+    """True when the PEM file at ``key_file`` is locked with a passphrase."""
+    try:
+        return b"ENCRYPTED PRIVATE KEY" in Path(key_file).read_bytes()[:64]
+    except OSError:
+        return False
+
+
 def load_private_key(key_file: Path, passphrase: str | None = None) -> Ed25519PrivateKey:
     """Read a PEM Ed25519 private key, decrypting with ``passphrase`` or ``$AUTOGLM_KEY_PASSPHRASE``."""
     try:

@@ -218,12 +218,13 @@ class Secrets:
         try:
             return call(keyring.get_keyring())
         except keyring.errors.KeyringError as exc:
-            # The exception's own text may quote what was passed; name only the secret.
-            raise KeyringUnavailable(
-                f"The system keyring could not {what} the secret {name!r} "
-                f"({type(exc).__name__}). Unlock your keyring (or log in to the desktop "
-                "session that runs it) and try again."
-            ) from None
+            failure = type(exc).__name__
+        # Raised outside the handler: the backend's exception may quote what was passed,
+        # so it must not ride along as __context__ into a log or a crash dialog.
+        raise KeyringUnavailable(
+            f"The system keyring could not {what} the secret {name!r} ({failure}). "
+            "Unlock your keyring (or log in to the desktop session that runs it) and try again."
+        )
 
     # -- the passphrase-locked file ----------------------------------------------------------
 
