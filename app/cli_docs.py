@@ -136,7 +136,7 @@ def _collections(args: argparse.Namespace, docs: Any) -> int:
 
 def ask_docs(args: argparse.Namespace, prompt: str) -> int:
     """`autoglm ask --docs NAME`: an answer from the collection's passages, then its sources."""
-    from app.cli import _ctx, _emit_json, _load, _params, _stream_to_stdout
+    from app.cli import _ctx, _emit_json, _load, _params, _saved_note, _stream_to_stdout
     from app.services.documents import open_documents
 
     ctx = _ctx(args)
@@ -150,11 +150,18 @@ def ask_docs(args: argparse.Namespace, prompt: str) -> int:
                 stopped = _stream_to_stdout(answer, cancel, show=not args.json)
             except Cancelled:
                 stopped = True
+            conversation_id = None
+            if not args.no_history and not stopped:
+                from app.services.doc_answers import save
+
+                conversation_id = save(docs, answer, model=model.name,
+                                       params=_params(args, ctx))
         finally:
             model.close()
     sources = answer.sources
     if args.json:
         _emit_json({"model": model.name, "collection": args.docs, "text": answer.text,
+                    "conversation_id": conversation_id,
                     "found": answer.found,
                     "citations": [{**p.as_json(), "how": how} for p, how in sources],
                     "passages": [p.as_json() for p in answer.passages],
@@ -166,6 +173,7 @@ def ask_docs(args: argparse.Namespace, prompt: str) -> int:
             for p, how in sources or [(p, "") for p in answer.passages]:
                 note = " (not cited; the answer restates it)" if how == "matched" else ""
                 print(f"  [{p.number}] {p.source}{note}")
+    _saved_note(conversation_id)
     if stopped:
         sys.stderr.write("stopped\n")
         return 130

@@ -135,3 +135,26 @@ class SlotCounter:
 
     def detokenize(self, tokens: Sequence[int]) -> str:
         return str(self.engine.vocab.detokenize(tokens))
+
+
+def save(docs: Documents, answer: DocAnswer, *, model: str | None = None,
+         params: SamplingParams | None = None) -> str:
+    """Keep a question and its answer as a conversation (the answer followed by its sources,
+    the collection in the conversation's settings); returns the conversation's id."""
+    sources = answer.sources or tuple((p, "") for p in answer.passages)
+    text = answer.text.rstrip()
+    if sources:
+        lines = [f"- [{p.number}] {p.source}" for p, _ in sources]
+        text += "\n\nSources:\n" + "\n".join(lines)
+    title = " ".join(answer.question.split())
+    with docs.store.repo() as repo:
+        conv = repo.create_conversation(
+            title if len(title) <= 60 else title[:59] + "…", model=model,
+            settings={"documents": answer.collection},
+        )
+        asked = repo.add_message(conv.id, "user", answer.question)
+        repo.add_message(conv.id, "assistant", text, parent_id=asked.id, model=model,
+                         token_count=answer.stats.generated_tokens or None,
+                         sampling=params.as_dict() if params else None,
+                         stats=answer.stats.as_dict())
+    return conv.id

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -126,7 +126,7 @@ class Documents:
     def __init__(self, ctx: AppContext, store: Store) -> None:
         self.ctx = ctx
         self.store = store
-        self._owns_store = False
+        self._closing: Callable[[], None] | None = None  # what closes a store opened for us
 
     # --- collections -------------------------------------------------------------------
 
@@ -320,8 +320,9 @@ class Documents:
         return DocumentError(f"No collection named “{name}”.{known}")
 
     def close(self) -> None:
-        if self._owns_store:
-            self.store.close()
+        if self._closing is not None:
+            self._closing()
+            self._closing = None
 
     def __enter__(self) -> Documents:
         return self
@@ -331,11 +332,14 @@ class Documents:
 
 
 def open_documents(ctx: AppContext) -> Documents:
-    """Documents in the user's database (ctx.paths.database), created or upgraded."""
-    from app.store import open_store
+    """Documents in the user's database (ctx.paths.database), opened exactly as the
+    conversations in it are (created, upgraded, and unlocked with its key), so both always
+    agree on how the one file is opened."""
+    from app.services.conversations import open_conversations
 
-    docs = Documents(ctx, open_store(ctx.paths.database))
-    docs._owns_store = True
+    conversations = open_conversations(ctx)
+    docs = Documents(ctx, conversations.store)
+    docs._closing = conversations.close
     return docs
 
 

@@ -4,6 +4,8 @@ collection, the real default model."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 from api_helpers import ApiServer  # noqa: E402
 
-from app.services.context import open_context  # noqa: E402
 from app.services.doc_answers import NOTHING_FOUND  # noqa: E402
-from app.services.documents import open_documents  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -28,8 +28,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("api-docs")
     files = tmp_path_factory.mktemp("files")
     make_pdf(files / "report.pdf", PDF_PAGES)
-    with open_documents(open_context(data)) as docs:
-        docs.add("Ops", [files])
+    # Added by the CLI in the server's own environment (its keyring, its folders), as a
+    # user would before starting the server.
+    env = {**os.environ, "AUTOGLM_POLICY_FILE": str(data / "no-policy.json"),
+           "XDG_CONFIG_HOME": str(data / "xdg-config"), "XDG_DATA_HOME": str(data / "xdg-data"),
+           "XDG_CACHE_HOME": str(data / "xdg-cache")}
+    added = subprocess.run([sys.executable, "-m", "app", "--data-dir", str(data), "docs", "add",
+                            "--collection", "Ops", str(files)], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert added.returncode == 0, added.stderr
     served = ApiServer(data, "--threads", "1", "--slots", "1", "--ctx", "2048")
     url = served.wait_ready()
     yield url

@@ -73,7 +73,11 @@ def test_ask_docs_answers_and_prints_its_sources(library: Path) -> None:
     assert data["found"] and "4,200" in data["text"]
     assert (data["citations"][0]["file"], data["citations"][0]["page"]) == ("report.pdf", 2)
 
+    saved = autoglm("history", "show", data["conversation_id"])
+    assert "Sources:\n- [1] report.pdf, page 2" in saved.stdout  # kept with its sources
+
     plain = autoglm("ask", "--docs", "Ops", "--max-tokens", "8", "--threads", "1",
-                    "What is the capital of Peru?")
+                    "--no-history", "What is the capital of Peru?")
     assert plain.returncode == 0
     assert plain.stdout.startswith("I found nothing about this in the collection “Ops”")
+    assert len(json.loads(autoglm("history", "list", "--json").stdout)) == 1
