@@ -156,7 +156,10 @@ class Conversations:
     # --- changing --------------------------------------------------------------------------
 
     def create(self, title: str = "", system_prompt: str | None = None) -> ConversationView:
-        """A new, empty conversation; ``system_prompt`` None follows the setting."""
+        """A new, empty conversation; ``system_prompt`` None follows the setting. A title
+        (the first words of a message, often) passes the safety filter as a prompt does."""
+        if title:
+            title = Safety.for_context(self.ctx).redact(title, "input")
         with self.store.repo() as repo:
             conv = repo.create_conversation(title, system_prompt=system_prompt)
         return _conversation_view(conv, [], [])

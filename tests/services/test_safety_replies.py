@@ -97,3 +97,9 @@ def test_a_title_made_from_a_message_holding_an_id_does_not_show_it(convs: Conve
         repo.add_message(conv.id, "user", f"Check ID {ID} please")
     convs.model = None  # the title is then the first words of the message
     assert convs.auto_title(conv.id) == "Check ID [ID number removed] please"
+
+
+def test_a_title_given_with_a_new_conversation_follows_the_input_rules(
+        convs: Conversations, policy) -> None:  # type: ignore[no-untyped-def]
+    policy({"id_number": {"input": "redact"}})  # the desktop app titles a new chat at once
+    assert convs.create(title=f"身份证{ID}的问题").title == "身份证[ID number removed]的问题"
