@@ -375,9 +375,10 @@ def _from_collection(state: ApiState, model: Any, collection: str, messages: lis
     if not question.strip():
         raise InvalidRequest("a collection answers the last user message, and there is none",
                              "messages")
-    with open_documents(state.ctx) as docs:
-        prompt, passages, _ = prepare(docs, SlotCounter(model.engine), collection, question,
-                                      params.max_tokens)
+    if state.documents is None:
+        state.documents = open_documents(state.ctx)
+    prompt, passages, _ = prepare(state.documents, SlotCounter(model.engine), collection,
+                                  question, params.max_tokens)
     return prompt, [p.as_json() for p in passages]
 
 

@@ -66,6 +66,8 @@ class ApiState:
     on_ready: Callable[[], None] | None = None
     on_failed: Callable[[AppError], None] | None = None
     gate: Gatekeeper = field(init=False)
+    # The document collections, opened on the first request that names one.
+    documents: Any = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if not is_loopback(self.options.host) and not self.keys.any_active():
