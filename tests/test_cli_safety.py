@@ -94,5 +94,5 @@ def test_a_prompt_the_policy_blocks_is_not_sent(tmp_path: Path) -> None:
     assert out.returncode == 42
     assert "autoglm: error: This message was not sent" in out.stderr
     assert out.stdout == "" and ID not in out.stderr
-    found = autoglm("history", "search", "--json", ID[:10])
-    assert json.loads(found.stdout) == [], "the message was not saved"
+    listed = autoglm("history", "list", "--json")
+    assert json.loads(listed.stdout) == [], "nothing was saved, not even an empty conversation"

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from app.engine.types import SamplingParams
-from app.errors import AppError, ModelNotFound
+from app.errors import AppError, ModelNotFound, SafetyBlocked
 from app.services.context import AppContext
 from app.services.context_budget import (
     ContextBudget,
@@ -240,7 +240,11 @@ class Conversations:
         model = self._require_model()
         params = params or self._default_params()
         safety = Safety.for_context(self.ctx)
-        text, screened = safety.screen_input(text)  # SafetyBlocked before anything is saved
+        try:
+            text, screened = safety.screen_input(text)  # SafetyBlocked before anything is saved
+        except SafetyBlocked:
+            self._drop_if_empty(conversation_id)  # made just for this message: not kept empty
+            raise
         conv, path = self._branch(conversation_id, leaf_id=after)
         if after is not None:
             path = path[: [m.id for m in path].index(after) + 1]
@@ -340,6 +344,12 @@ class Conversations:
         with self.store.repo(write=False) as repo:
             cid = repo.resolve_conversation_id(conversation_id)
             return _live(repo.get_conversation(cid), cid), repo.get_messages(cid, leaf_id=leaf_id)
+
+    def _drop_if_empty(self, conversation_id: str) -> None:
+        with self.store.repo() as repo:
+            cid = repo.resolve_conversation_id(conversation_id)
+            if not repo.get_all_messages(cid):
+                repo.delete_conversation(cid)
 
     def _begin(
         self, repo: Any, cid: str, parent_id: str, model: LoadedModel, params: SamplingParams

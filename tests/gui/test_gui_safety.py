@@ -4,8 +4,12 @@ marked with what was removed, in the language of the UI."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from gui_helpers import send_and_wait
+from gui_helpers import WAIT_MS, send_and_wait
+
+from app.gui.qt import Qt
 
 pytestmark = pytest.mark.slow
 
@@ -47,3 +51,22 @@ def test_a_copied_id_never_shows_while_streaming_and_the_message_says_why(
     assert all(part in shown.safety_label.text() for part in marker)
     stored = window.controller.conversations.get(reply.conversation_id).messages[-1]
     assert stored.content == reply.text
+
+
+def test_a_prompt_the_policy_blocks_says_why_and_gives_the_text_back(
+        qtbot, make_window, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"safety": {"actions": {"id_number": {"input": "block"}}}}))
+    monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
+    window = make_window()
+    text = f"我的身份证号是{ID}，帮我查社保"
+    window.composer.set_text(text)
+    with qtbot.waitSignal(window.controller.reply_failed, timeout=WAIT_MS):
+        qtbot.keyClick(window.composer.edit, Qt.Key.Key_Return)
+    dialog = window.errors.last_dialog
+    assert dialog is not None and "This message was not sent" in dialog.message_label.text()
+    assert ID not in dialog.message_label.text()
+    assert window.composer.text() == text  # given back to edit, not lost
+    assert window.chat_view.message_widgets() == []
+    qtbot.waitUntil(lambda: window.conversation_list.ids() == [], timeout=WAIT_MS)
+    dialog.close()
