@@ -212,3 +212,41 @@ class Chunk(Base):
     )
 
     __table_args__ = (Index(None, "document_id", "ordinal"),)
+
+
+# --- audit log (app.security.audit) -----------------------------------------------------------
+
+
+class AuditRecord(Base):
+    """One audit record, chained to the one before by its MAC; never updated or deleted
+    (triggers refuse both, and verification catches it if they are dropped)."""
+
+    __tablename__ = "audit_records"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(64))
+    object: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    mac: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index(None, "action", "seq"), Index(None, "time"))
+
+
+class AuditCheckpoint(Base):
+    """A signed (sequence, head MAC, digest): what the log held when it was taken."""
+
+    __tablename__ = "audit_checkpoints"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    time: Mapped[datetime] = mapped_column()
+    mac: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    installation_id: Mapped[str] = mapped_column(String(36))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "seq"),)
