@@ -1,8 +1,9 @@
 """Serving one model to many clients at once: the same signature gate as every
 other door, a batching engine, and the requests the HTTP API makes of it.
 
-This is the place where the safety filter, audit log and policy will act on
-API traffic, as ``services.chat`` is for the GUI and the CLI.
+This is where the safety filter acts on API traffic (prompts screened, replies
+filtered as they stream), and where the audit log will, as ``services.chat`` and
+``services.conversations`` are for the GUI and the CLI.
 """
 
 from __future__ import annotations
