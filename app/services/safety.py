@@ -36,8 +36,9 @@ class SafetyEvent:
         return {"category": self.category, "action": self.action, "direction": self.direction,
                 "count": self.count}
 
-    def describe(self, language: str = "en") -> str:
-        """One line for the CLI: ``removed 1 ID number from the reply``."""
+    def describe(self) -> str:
+        """One line for the CLI (in English, as its other messages): ``removed 1 ID number
+        from the reply``."""
         name = name_of(self.category, "en")
         where = "your message" if self.direction == "input" else "the reply"
         if self.action == "redact":
