@@ -2,7 +2,10 @@
 
 Our engine processes a cold prompt of N tokens through the services-loaded model
 and samples its first token; llama-bench's ppN processes N tokens and samples
-nothing, so it is a strict upper bound. Prints a table and a final ``RESULT`` line.
+nothing. On a GPU a prompt takes milliseconds and single runs of either vary
+widely (llama-bench's own pp512 repetitions spread by ±28% on an H200), so each
+round takes the median of PP_REPS runs of each, and the ratio is the median of
+the rounds' ratios. Prints a table and a final ``RESULT`` line.
 
     python bench/prefill.py [--model PATH] [--unsigned] [--tokens 512] [--runs 7]
 """
@@ -20,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.decode import REPS, timed  # noqa: E402
+PP_REPS = 5  # runs of each per round
 from bench.llama_tools import build_tool  # noqa: E402
 
 TEXT = ("The committee reviewed the quarterly figures for every region, compared them with "
@@ -62,14 +65,16 @@ class LlamaBenchPP:
     def __init__(self, path: str, threads: int, tokens: int, gpu_layers: int, cuda: bool) -> None:
         exe = build_tool("llama-bench", ["-DGGML_CUDA=ON"] if cuda else None)
         self.args = [str(exe), "-m", path, "-t", str(threads), "-p", str(tokens), "-n", "0",
-                     "-ngl", str(gpu_layers), "-r", str(REPS), "-o", "json"]
+                     "-ngl", str(gpu_layers), "-r", str(PP_REPS), "-o", "json"]
         self.machine = ""
 
     def run(self) -> float:
+        """The median of one llama-bench invocation's repetitions (after its warm-up)."""
         out = subprocess.run(self.args, check=True, capture_output=True, text=True).stdout
         row = json.loads(out)[0]
         self.machine = f"{row.get('cpu_info', '')} {row.get('gpu_info', '')}".strip()
-        return float(row["avg_ts"])
+        samples = row.get("samples_ts") or [row["avg_ts"]]
+        return statistics.median(float(v) for v in samples)
 
 
 def main() -> int:
@@ -102,7 +107,8 @@ def main() -> int:
     b_speeds, o_speeds, ratios = [], [], []
     for i in range(args.runs):
         b = bench.run()
-        o = timed(ours.run, i)
+        runs = [v for v in (ours.run(i) for _ in range(PP_REPS)) if v]
+        o = statistics.median(runs) if runs else None
         b_speeds.append(b)
         if o:
             o_speeds.append(o)

@@ -15,7 +15,9 @@
 # Environment:
 #   PYTHON        the interpreter that builds the app's wheel (default: .venv/bin/python)
 #   HOST_PYTHON   the GPU host's Python version (default: 3.12)
-#   PART_MIB      the largest part, in MiB (default: 60)
+#   PART_MIB      the largest part, in MiB (default: 58; the repository travels too)
+#   EXTRAS        the app's extras to install there, comma-separated (default: none;
+#                 "api" for bench/api.py, 3 MiB more)
 #   HOST_HAS      a file naming the packages the host's Python already has, one a line;
 #                 their wheels are left out (default: packaging/gpu/host-has.txt)
 set -euo pipefail
@@ -25,7 +27,8 @@ stage="$(mkdir -p "${1:-$repo/.gpu-run}" && cd "${1:-$repo/.gpu-run}" && pwd)"
 python="${PYTHON:-$repo/.venv/bin/python}"
 [[ -x "$python" ]] || python=python3
 host_python="${HOST_PYTHON:-3.12}"
-part_mib="${PART_MIB:-60}"
+part_mib="${PART_MIB:-58}"
+extras="${EXTRAS:-}"
 host_has="${HOST_HAS:-$here/host-has.txt}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -55,7 +58,7 @@ v="$src/vendor/llama.cpp"
 rm -rf "$src"/{.git,.github,docs,docker,examples,tests} \
     "$v"/{docs,media,.github,benches,tests,examples,gguf-py,conversion,pocs,.devops} \
     "$v"/models/*.gguf "$v"/models/*.gguf.* "$v"/tools/ui/{src,tests,static,package-lock.json} \
-    "$v"/vendor/miniaudio "$v"/.git "$v"/.github
+    "$v"/.git "$v"/.github
 for backend in "$v"/ggml/src/ggml-*/; do
     case "$(basename "$backend")" in
         ggml-cpu|ggml-cuda|ggml-blas) ;;
@@ -68,7 +71,11 @@ tar -C "$work/sdist" -cJf "$stage/1/src-llama_cpp_python-$llama_version.tar.xz" 
 # Python on manylinux x86-64, less what the host already has.
 deps=()
 while IFS= read -r req; do
-    [[ -z "$req" || "$req" == llama-cpp-python* || "$req" == *"extra =="* && "$req" != *'"api"'* ]] && continue
+    [[ -z "$req" || "$req" == llama-cpp-python* ]] && continue
+    if [[ "$req" == *"extra =="* ]]; then
+        extra="${req##*extra == \"}"
+        [[ ",$extras," == *",${extra%\"*},"* ]] || continue
+    fi
     deps+=("${req%%;*}")
 done <<<"$requires"
 # llama-cpp-python's own (its pyproject.toml's dependencies list).
@@ -118,6 +125,7 @@ done
 {
     echo "model $(basename "$model_wheel") $(sha256sum "$model_wheel" | cut -d' ' -f1)"
     echo "parts $((n - 1))"
+    echo "extras $extras"
     printf 'piece %s\n' "${pieces[@]}"
 } >"$stage/1/PIECES"
 
