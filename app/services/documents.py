@@ -216,17 +216,18 @@ class Documents:
         missing = [str(p) for p in paths if not Path(p).exists()]
         if missing:
             raise DocumentError(f"No such file or folder: {', '.join(missing)}")
+        name = _valid_name(collection)
         with self.store.session(write=False) as s:
-            known = collection_by_name(s, collection.strip())
+            known = collection_by_name(s, name)
             cid = known.id if known is not None else None
         if cid is None:
             if not create:
-                raise self._no_collection(collection)
-            cid = self.create_collection(collection).id
+                raise self._no_collection(name)
+            cid = self.create_collection(name).id
         started = time.perf_counter()
         files = ingest(self.store, cid, [Path(p) for p in paths], progress=progress, cancel=cancel,
                        max_bytes=max_bytes or MAX_FILE_BYTES)
-        return IngestReport(collection.strip(), tuple(files), time.perf_counter() - started)
+        return IngestReport(name, tuple(files), time.perf_counter() - started)
 
     def documents(self, collection: str | None = None) -> list[DocumentView]:
         from app.docs.index import chunk_counts, documents_of, live_collections
@@ -309,7 +310,7 @@ class Documents:
     def _collection(self, session: object, name: str) -> DocCollection:
         from app.docs.index import collection_by_name
 
-        row = collection_by_name(session, name.strip())  # type: ignore[arg-type]
+        row = collection_by_name(session, " ".join(name.split()))  # type: ignore[arg-type]
         if row is None:
             raise self._no_collection(name)
         return row
