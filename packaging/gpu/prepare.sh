@@ -133,4 +133,6 @@ echo "staged in $stage:"
 for d in "$stage"/*/; do
     printf '  %s  %s\n' "$(du -sh "$d" | cut -f1)" "$(basename "$d")"
 done
-echo "each part is carried to the GPU host in its own call, in order; see README, 'GPU'."
+tree_mib=$(( $(cd "$repo" && git ls-files -co --exclude-standard -z | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1) / 1048576 ))
+echo "each part is carried to the GPU host in its own call, in order, with the repository"
+echo "(${tree_mib} MiB of tracked and untracked files): lower PART_MIB if a host takes less."
