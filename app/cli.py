@@ -719,6 +719,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_docs import add_docs_parser
 
     add_docs_parser(sub, common)
+    from app.cli_audit import add_audit_parser
+
+    add_audit_parser(sub, common)
     return parser
 
 

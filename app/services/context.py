@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from app.security.api_keys import ApiKeyStore
     from app.security.keys import TrustStore
     from app.security.secrets import Secrets
+    from app.services.audit import AuditTrail
 
 
 @dataclass
@@ -44,6 +45,13 @@ class AppContext:
         from app.security.api_keys import ApiKeyStore
 
         return ApiKeyStore(self.paths.data)
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        """This process's audit trail (app.services.audit.record writes through it)."""
+        from app.services.audit import AuditTrail
+
+        return AuditTrail(self)
 
     def model_dirs(self) -> list[Path]:
         from app.catalog.catalog import model_dirs

@@ -1,0 +1,413 @@
+"""The audit trail every door writes to: recording what happened, checkpoints, verification
+and export (the format and the proofs are app.security.audit's).
+
+``record(ctx, action, object, outcome, details)`` is the one call the services make.
+Records hold ids and counts, never text a user wrote; the policy's ``audit_content``
+hook may one day ask for content, and is off.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import getpass
+import json
+import logging
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from app.errors import AppError, KeyringUnavailable
+from app.security.audit import (
+    FORMAT,
+    FORMAT_VERSION,
+    GENESIS,
+    AuditEntry,
+    Checkpoint,
+    Verdict,
+    chain_digest,
+    checkpoint_signed,
+    key_id,
+    new_signing_key,
+    public_key_of,
+    seal,
+    sign_checkpoint,
+    verify_entries,
+)
+from app.security.secrets import AUDIT_KEY
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.services.context import AppContext
+    from app.store.store import Store
+
+log = logging.getLogger(__name__)
+
+AUDIT_SIGNING_KEY = "audit-signing-key"
+CHECKPOINT_EVERY = 1000  # records between automatic checkpoints
+
+
+class AuditUnavailable(AppError):
+    exit_code = 73
+    code = "audit_unavailable"
+
+
+class AuditFileError(AppError):
+    exit_code = 71
+    code = "audit_file_error"
+
+
+@dataclass(frozen=True)
+class AuditKeys:
+    mac_key: bytes
+    signing_key: bytes
+    installation_id: str
+
+    @property
+    def public_key(self) -> bytes:
+        return public_key_of(self.signing_key)
+
+
+def os_actor() -> str:
+    try:
+        return "os:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "os:unknown"
+
+
+def api_actor(key_id_: str | None) -> str:
+    return f"api-key:{key_id_}" if key_id_ else "api:no-key"
+
+
+def content_allowed() -> bool:
+    """Whether the administrator's policy asks for content in audit records (off by default)."""
+    from app.security.policy import load_policy
+
+    return bool(getattr(load_policy(), "audit_content", False))
+
+
+class AuditTrail:
+    """The audit log of one app context: its keys (from the secrets door, cached for the
+    process) and the store it writes to (the conversations' own, or one it opens)."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self._lock = threading.RLock()
+        self._store: Store | None = None
+        self._owns_store = False
+        self._keys: AuditKeys | None = None
+        self._unavailable = ""
+        self._since_checkpoint = 0
+        ref = weakref.ref(self)
+        atexit.register(lambda: (trail := ref()) is not None and trail.close())
+
+    # -- where it writes ---------------------------------------------------------------------
+
+    def use_store(self, store: Store) -> None:
+        """Write to ``store`` (the one the conversations opened) from now on."""
+        with self._lock:
+            if self._store is store:
+                return
+            if self._owns_store and self._store is not None:
+                self._store.close()
+            self._store, self._owns_store = store, False
+
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                from app.services.storage import open_user_store
+
+                self._store, self._owns_store = open_user_store(self.ctx), True
+            return self._store
+
+    def keys(self) -> AuditKeys:
+        """The MAC key and the checkpoint signing key, made on first use."""
+        with self._lock:
+            if self._keys is None:
+                secrets = self.ctx.secrets
+                mac_key = secrets.get_bytes(AUDIT_KEY)
+                if mac_key is None:
+                    import os
+
+                    mac_key = os.urandom(32)
+                    secrets.set_bytes(AUDIT_KEY, mac_key)
+                signing = secrets.get_bytes(AUDIT_SIGNING_KEY)
+                if signing is None:
+                    signing = new_signing_key()
+                    secrets.set_bytes(AUDIT_SIGNING_KEY, signing)
+                self._keys = AuditKeys(mac_key, signing, secrets.installation_id() or "")
+            return self._keys
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def record(self, action: str, object: str = "", outcome: str = "ok",
+               details: dict[str, Any] | None = None, *, actor: str | None = None,
+               content: str | None = None) -> AuditEntry | None:
+        """Append one record in a transaction of its own; None when the audit cannot be
+        written here (no key store), which is logged once and never stops the user."""
+        try:
+            store = self.store()
+            with store.session() as session:
+                return self.record_in(session, action, object, outcome, details, actor=actor,
+                                      content=content)
+        except (KeyringUnavailable, AppError) as err:
+            self._say_unavailable(err)
+            return None
+
+    def record_in(self, session: Session, action: str, object: str = "", outcome: str = "ok",
+                  details: dict[str, Any] | None = None, *, actor: str | None = None,
+                  content: str | None = None) -> AuditEntry | None:
+        """Append one record inside the caller's write transaction, so that it is kept
+        exactly when the change it describes is."""
+        from app.store import audit as audit_store
+
+        try:
+            keys = self.keys()
+        except KeyringUnavailable as err:
+            self._say_unavailable(err)
+            return None
+        details = dict(details or {})
+        if content is not None and content_allowed():
+            details["content"] = content
+        last = audit_store.head(session)
+        entry = AuditEntry(
+            seq=(last.seq if last else 0) + 1, time=datetime.now(UTC),
+            actor=actor or os_actor(), action=action, object=object, outcome=outcome,
+            details=details,
+        )
+        entry = seal(keys.mac_key, last.mac if last else GENESIS, entry)
+        audit_store.append(session, entry)
+        with self._lock:
+            self._since_checkpoint += 1
+        if entry.seq % CHECKPOINT_EVERY == 0:
+            self._checkpoint_in(session, keys)
+        return entry
+
+    def checkpoint(self) -> Checkpoint | None:
+        """Sign where the log stands now (None while it is empty)."""
+        keys = self._keys_or_raise()
+        with self.store().session() as session:
+            return self._checkpoint_in(session, keys)
+
+    def _checkpoint_in(self, session: Session, keys: AuditKeys) -> Checkpoint | None:
+        from app.store import audit as audit_store
+
+        last = audit_store.head(session)
+        if last is None:
+            return None
+        previous = audit_store.last_checkpoint(session)
+        start, digest = 0, GENESIS
+        if previous is not None and previous.seq <= last.seq:
+            start, digest = previous.seq, previous.digest
+        for entry in audit_store.entries(session, after=start, upto=last.seq):
+            digest = chain_digest(digest, entry)
+        point = sign_checkpoint(keys.signing_key, Checkpoint(
+            last.seq, last.mac, digest, datetime.now(UTC), keys.installation_id,
+            key_id(keys.public_key)))
+        audit_store.append_checkpoint(session, point)
+        with self._lock:
+            self._since_checkpoint = 0
+        return point
+
+    def close(self) -> None:
+        """At shutdown: a checkpoint if anything was recorded since the last, then close
+        the store if this trail opened it."""
+        with self._lock:
+            try:
+                if self._since_checkpoint and self._keys is not None and self._store is not None:
+                    with self._store.session() as session:
+                        self._checkpoint_in(session, self._keys)
+            except Exception as err:  # shutting down: say it, never raise
+                log.warning("no audit checkpoint at shutdown: %s", err)
+            if self._owns_store and self._store is not None:
+                self._store.close()
+            self._store, self._owns_store = None, False
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def list(self, *, limit: int = 100, action: str | None = None,
+             since: datetime | None = None, until: datetime | None = None) -> list[AuditEntry]:
+        from app.store import audit as audit_store
+
+        with self.store().session(write=False) as session:
+            return audit_store.search(session, limit=limit, action=action, since=since,
+                                      until=until)
+
+    def actions(self) -> list[str]:
+        from app.store import audit as audit_store
+
+        with self.store().session(write=False) as session:
+            return audit_store.actions(session)
+
+    def verify(self, checkpoint_file: Path | None = None) -> Verdict:
+        """Check the whole chain and every checkpoint, the stored ones and those in
+        ``checkpoint_file`` (a checkpoint or an export written earlier)."""
+        from app.store import audit as audit_store
+
+        keys = self._keys_or_raise()
+        outside = read_checkpoints(checkpoint_file, keys.public_key) if checkpoint_file else []
+        with self.store().session(write=False) as session:
+            points = audit_store.checkpoints(session)
+            return verify_entries(audit_store.entries(session), key=keys.mac_key,
+                                  public_key=keys.public_key, checkpoints=[*points, *outside])
+
+    def export(self, out: IO[str]) -> int:
+        """Write a header with the public key, every record and every checkpoint (a fresh
+        one last) as JSON lines; returns the number of records written."""
+        from app.store import audit as audit_store
+
+        keys = self._keys_or_raise()
+        self.checkpoint()
+        written = 0
+        with self.store().session(write=False) as session:
+            out.write(_line(_header(keys)))
+            for entry in audit_store.entries(session):
+                out.write(_line({"type": "record", **entry.as_json()}))
+                written += 1
+            for point in audit_store.checkpoints(session):
+                out.write(_line({"type": "checkpoint", **point.as_json()}))
+        return written
+
+    def checkpoint_document(self) -> dict[str, Any]:
+        """A new checkpoint as a document to keep off the machine."""
+        keys = self._keys_or_raise()
+        point = self.checkpoint()
+        if point is None:
+            raise AuditUnavailable("The audit log is empty: there is nothing to checkpoint yet.")
+        return {**_header(keys), "type": "checkpoint-file", "checkpoint": point.as_json()}
+
+    # -- inside --------------------------------------------------------------------------------
+
+    def _keys_or_raise(self) -> AuditKeys:
+        try:
+            return self.keys()
+        except KeyringUnavailable as err:
+            raise AuditUnavailable(
+                f"The audit log's keys cannot be read: {err}"
+            ) from None
+
+    def _say_unavailable(self, err: Exception) -> None:
+        if not self._unavailable:
+            self._unavailable = str(err)
+            log.warning("audit records cannot be written here: %s", err)
+
+
+# -- the files that leave the machine ----------------------------------------------------------
+
+def _header(keys: AuditKeys) -> dict[str, Any]:
+    return {"type": "header", "format": FORMAT, "version": FORMAT_VERSION,
+            "installation_id": keys.installation_id,
+            "public_key": base64.b64encode(keys.public_key).decode("ascii"),
+            "key_id": key_id(keys.public_key),
+            "exported_at": datetime.now(UTC).isoformat()}
+
+
+def _line(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _read_lines(path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise AuditFileError(f"Cannot read {path}: {err.strerror or err}.") from None
+    try:
+        whole = json.loads(text)  # a checkpoint file is one document
+    except ValueError:
+        whole = None
+    if isinstance(whole, dict):
+        yield whole
+        return
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+        except ValueError as err:
+            raise AuditFileError(
+                f"{path} is not an audit checkpoint or export (line {n}: {err})."
+            ) from None
+        if not isinstance(doc, dict):
+            raise AuditFileError(f"{path} is not an audit checkpoint or export (line {n}).")
+        yield doc
+
+
+def read_checkpoints(path: Path, public_key: bytes | None = None) -> list[Checkpoint]:
+    """The checkpoints in a checkpoint file or an export; each must be signed by
+    ``public_key`` (this installation's), or the file is refused."""
+    points: list[Checkpoint] = []
+    try:
+        for doc in _read_lines(path):
+            if doc.get("type") == "checkpoint-file":
+                points.append(Checkpoint.from_json(doc["checkpoint"]))
+            elif doc.get("type") == "checkpoint":
+                points.append(Checkpoint.from_json(doc))
+    except (KeyError, TypeError, ValueError) as err:
+        raise AuditFileError(f"{path} holds a damaged checkpoint ({err}).") from None
+    if not points:
+        raise AuditFileError(f"{path} holds no audit checkpoint.")
+    if public_key is not None:
+        for point in points:
+            if point.key_id != key_id(public_key) or not checkpoint_signed(public_key, point):
+                raise AuditFileError(
+                    f"The checkpoint for record {point.seq} in {path} is not signed by this "
+                    f"installation's audit key {key_id(public_key)}: it was altered, or it "
+                    "comes from another installation."
+                )
+    return points
+
+
+def verify_export(path: Path) -> Verdict:
+    """Check an export anywhere, with the public key it names and no secret: signatures,
+    sequence, and every record against the digests the checkpoints sign."""
+    header: dict[str, Any] | None = None
+    entries: list[AuditEntry] = []
+    points: list[Checkpoint] = []
+    try:
+        for doc in _read_lines(path):
+            kind = doc.get("type")
+            if kind == "header":
+                header = doc
+            elif kind == "record":
+                entries.append(AuditEntry.from_json(doc))
+            elif kind == "checkpoint":
+                points.append(Checkpoint.from_json(doc))
+    except (KeyError, TypeError, ValueError) as err:
+        raise AuditFileError(f"{path} holds a damaged line ({err}).") from None
+    if header is None or header.get("format") != FORMAT:
+        raise AuditFileError(f"{path} is not an audit export (no header line).")
+    public_key = base64.b64decode(str(header["public_key"]))
+    return verify_entries(entries, key=None, public_key=public_key, checkpoints=points)
+
+
+# -- the one call of the services --------------------------------------------------------------
+
+def record(ctx: AppContext, action: str, object: str = "", outcome: str = "ok",
+           details: dict[str, Any] | None = None, *, actor: str | None = None,
+           content: str | None = None) -> AuditEntry | None:
+    """Audit one thing that happened; never raises for want of a key store."""
+    return ctx.audit.record(action, object, outcome, details, actor=actor, content=content)
+
+
+@contextmanager
+def audited(ctx: AppContext, action: str, object: str = "",
+            details: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """Audit the block: "ok" when it ends, else "refused" for the user's errors (with the
+    error's code) and "failed" for the rest; the block may add details to the dict."""
+    extra: dict[str, Any] = dict(details or {})
+    try:
+        yield extra
+    except AppError as err:
+        record(ctx, action, object, "refused", {**extra, "error": err.code,
+                                                 "kind": type(err).__name__})
+        raise
+    except Exception as err:
+        record(ctx, action, object, "failed", {**extra, "kind": type(err).__name__})
+        raise
+    record(ctx, action, object, "ok", extra)
