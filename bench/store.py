@@ -1,14 +1,18 @@
-"""Times listing and searching a large conversation store (10,000 conversations, 200,000 messages).
+"""Times listing and searching a large conversation store (10,000 conversations, 200,000 messages),
+encrypted (SQLCipher, as the app opens it) beside the same data in a plain SQLite file.
 
 Run: ``python bench/store.py [--conversations N] [--messages-per-conversation M]``.
-Prints a table and ends with ``RESULT list_page_ms=… search_ms=…`` (the slowest
-median of each kind, in milliseconds).
+Prints a table and ends with ``RESULT list_page_ms=… search_ms=… plain_list_page_ms=…
+plain_search_ms=… search_ratio=…`` (the slowest median of each kind, in milliseconds, the
+encrypted store's first; search_ratio is the encrypted store's total search time over
+the plain one's).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -23,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert  # noqa: E402
 
-from app.store import Store, open_store  # noqa: E402
+from app.store import Store, cipher, open_store  # noqa: E402
 from app.store.schema import Conversation, Message  # noqa: E402
 
 ENGLISH = (
@@ -114,16 +118,6 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - used)
 
 
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
-    samples = []
-    result: object = None
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        result = fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples), result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=10_000)
@@ -131,56 +125,97 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="autoglm-bench-") as tmp:
-        db = Path(tmp) / "autoglm.sqlite3"
-        store = open_store(db)
+        plain = Path(tmp) / "plain.sqlite3"
+        store = open_store(plain)
         n_conv, n_msg = args.conversations, args.conversations * args.messages_per_conversation
         seconds = build(store, args.conversations, args.messages_per_conversation)
         store.close()
-        store = open_store(db)  # measure a freshly opened store, as after a restart
-        size_mb = db.stat().st_size / 1e6
+        size_mb = plain.stat().st_size / 1e6
+        encrypted = Path(tmp) / "encrypted.sqlite3"
+        shutil.copyfile(plain, encrypted)
+        key = cipher.new_key()
+        t0 = time.perf_counter()
+        cipher.export(encrypted, None, key)
+        encrypt_s = time.perf_counter() - t0
         print(
-            f"built {n_conv:,} conversations, {n_msg:,} messages in {seconds:.1f} s; {size_mb:.0f} MB"
+            f"built {n_conv:,} conversations, {n_msg:,} messages in {seconds:.1f} s; {size_mb:.0f} MB;"
+            f" encrypted a copy in {encrypt_s:.1f} s ({size_mb / encrypt_s:.0f} MB/s)"
         )
         print()
+        # Both freshly opened, as after a restart; every case is timed on one store and
+        # then the other, turn about, so that both see the same load on a shared machine.
+        plain_store, encrypted_store = open_store(plain), open_store(encrypted, key)
+        plain_rows, encrypted_rows = measure([plain_store, encrypted_store], n_conv)
+        plain_store.close()
+        encrypted_store.close()
 
-        def list_page(offset: int, query: str | None = None) -> Callable[[], object]:
-            def run() -> object:
-                with store.repo(write=False) as repo:
-                    return repo.list_conversations(limit=PAGE, offset=offset, query=query)
+    print(f"{'kind':<7} {'what':<24} {'encrypted ms':>13} {'plain ms':>9} {'ratio':>6} {'rows':>5}")
+    print("-" * 69)
+    for (kind, what, ms, count), (_, _, plain_ms, plain_count) in zip(
+        encrypted_rows, plain_rows, strict=True
+    ):
+        assert count == plain_count, f"{what}: {count} rows encrypted, {plain_count} plain"
+        print(f"{kind:<7} {pad(what, 24)} {ms:>13.2f} {plain_ms:>9.2f} {ms / plain_ms:>6.2f} {count:>5}")
 
-            return run
+    def slowest(rows: list[Row], kind: str) -> float:
+        return max(ms for k, _, ms, _ in rows if k == kind)
 
-        rows: list[tuple[str, str, float, int]] = []
-        offsets = sorted({o for o in (0, 50, 1_000, 5_000, n_conv - PAGE) if 0 <= o < n_conv})
-        for offset in offsets:
-            ms, result = timed(list_page(offset))
-            rows.append(("list", f"offset {offset}", ms, len(result)))  # type: ignore[arg-type]
-        queries = (
-            "revenue",  # common: many hits, newest first
-            "zebrafish",  # rare
-            "budget forecast",  # two words, both must appear
-            '"model report"',  # a phrase
-            "模型",  # two characters: below a trigram, matched by LIKE
-            "模型报告",  # four characters: through the trigram index
-            "熊猫",  # rare and two characters: trigrams that begin with it
-            "预算 分析",
-            "nothing-matches-this",
-        )
-        for query in queries:
-            ms, result = timed(list_page(0, query))
-            rows.append(("search", query, ms, len(result)))  # type: ignore[arg-type]
-        ms, result = timed(list_page(1_000, "revenue"))
-        rows.append(("search", "revenue, offset 1000", ms, len(result)))  # type: ignore[arg-type]
-        store.close()
+    def total(rows: list[Row], kind: str) -> float:
+        return sum(ms for k, _, ms, _ in rows if k == kind)
 
-    print(f"{'kind':<7} {'what':<24} {'median ms':>10} {'rows':>5}")
-    print("-" * 49)
-    for kind, what, ms, count in rows:
-        print(f"{kind:<7} {pad(what, 24)} {ms:>10.2f} {count:>5}")
-    list_ms = max(ms for kind, _, ms, _ in rows if kind == "list")
-    search_ms = max(ms for kind, _, ms, _ in rows if kind == "search")
     print()
-    print(f"RESULT list_page_ms={list_ms:.2f} search_ms={search_ms:.2f}")
+    print(
+        f"RESULT list_page_ms={slowest(encrypted_rows, 'list'):.2f}"
+        f" search_ms={slowest(encrypted_rows, 'search'):.2f}"
+        f" plain_list_page_ms={slowest(plain_rows, 'list'):.2f}"
+        f" plain_search_ms={slowest(plain_rows, 'search'):.2f}"
+        f" search_ratio={total(encrypted_rows, 'search') / total(plain_rows, 'search'):.2f}"
+        f" list_ratio={total(encrypted_rows, 'list') / total(plain_rows, 'list'):.2f}"
+    )
+
+
+Row = tuple[str, str, float, int]
+
+
+def measure(stores: list[Store], n_conv: int) -> list[list[Row]]:
+    """The same cases on each store, timed turn about; one list of rows per store."""
+
+    def list_page(store: Store, offset: int, query: str | None = None) -> Callable[[], object]:
+        def run() -> object:
+            with store.repo(write=False) as repo:
+                return repo.list_conversations(limit=PAGE, offset=offset, query=query)
+
+        return run
+
+    cases: list[tuple[str, str, int, str | None]] = []
+    offsets = sorted({o for o in (0, 50, 1_000, 5_000, n_conv - PAGE) if 0 <= o < n_conv})
+    cases += [("list", f"offset {offset}", offset, None) for offset in offsets]
+    queries = (
+        "revenue",  # common: many hits, newest first
+        "zebrafish",  # rare
+        "budget forecast",  # two words, both must appear
+        '"model report"',  # a phrase
+        "模型",  # two characters: below a trigram, matched by LIKE
+        "模型报告",  # four characters: through the trigram index
+        "熊猫",  # rare and two characters: trigrams that begin with it
+        "预算 分析",
+        "nothing-matches-this",
+    )
+    cases += [("search", query, 0, query) for query in queries]
+    cases.append(("search", "revenue, offset 1000", 1_000, "revenue"))
+    out: list[list[Row]] = [[] for _ in stores]
+    for kind, what, offset, query in cases:
+        runs = [list_page(store, offset, query) for store in stores]
+        samples: list[list[float]] = [[] for _ in stores]
+        counts = [0 for _ in stores]
+        for _ in range(REPEATS):
+            for i, run in enumerate(runs):
+                t0 = time.perf_counter()
+                counts[i] = len(run())  # type: ignore[arg-type]
+                samples[i].append((time.perf_counter() - t0) * 1000)
+        for i in range(len(stores)):
+            out[i].append((kind, what, statistics.median(samples[i]), counts[i]))
+    return out
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 # Keep the WAL from growing without bound after a long streaming session.
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+# Decrypted pages kept per connection of an encrypted store (SQLite's default is 2 MiB).
+ENCRYPTED_CACHE_KIB = 32 * 1024
 
 DISK_FULL = "The disk is full: the last change was not saved. Free some space and try again."
 READ_ONLY = (
@@ -92,6 +94,10 @@ def create_db_engine(path: Path, *, key: bytes | None = None, read_only: bool = 
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+            if key is not None:
+                # Plain SQLite re-reads pages cheaply from the OS cache; SQLCipher must
+                # decrypt and authenticate each one again, so keep more of them decrypted.
+                cur.execute(f"PRAGMA cache_size=-{ENCRYPTED_CACHE_KIB}")
         finally:
             cur.close()
 
