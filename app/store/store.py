@@ -77,7 +77,7 @@ class Store:
         """SQLite's consistency check, then the search index's; ``["ok"]`` when all is well."""
         with storage_errors(self.path), self.engine.connect() as conn:
             problems = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
-            for index in ("messages_fts", "conversations_fts"):
+            for index in ("messages_fts", "conversations_fts", "chunks_fts"):
                 # rank=1: also compare the index with the table it indexes.
                 check = f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)"
                 try:

@@ -129,6 +129,7 @@ def test_removing_a_document_removes_its_passages(documents: Documents, library:
     (removed,) = documents.remove("Ops", ["report.pdf"])
     assert removed.name == "report.pdf"
     assert documents.search("Ops", "Harbin") == []
+    assert documents.store.integrity_check() == ["ok"]  # the index follows the chunks
     assert "report.pdf" not in {d.name for d in documents.documents("Ops")}
     with pytest.raises(DocumentError, match="has no document 'nothing.pdf'"):
         documents.remove("Ops", ["nothing.pdf"])
