@@ -388,6 +388,7 @@ def _entry_json(e: Any) -> dict[str, Any]:
 
 def cmd_keys(args: argparse.Namespace) -> int:
     from app.security.keys import generate_key
+    from app.services.models import trust_key, untrust_key
 
     ctx = _ctx(args)
     if args.keys_cmd == "generate":
@@ -400,7 +401,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
                            f"this in a terminal), set {PASSPHRASE_ENV}, or pass --no-passphrase "
                            "to keep the key unprotected.")
         info = generate_key(ctx.paths.keys_dir, args.name, passphrase=passphrase)
-        ctx.trust.trust(Path(info.public_path) if hasattr(info, "public_path") else info)
+        trust_key(ctx, Path(info.public_path) if hasattr(info, "public_path") else info)
         print(f"generated key {info.key_id} ({args.name}); it is trusted on this machine")
         return 0
     if args.keys_cmd == "list":
@@ -413,11 +414,11 @@ def cmd_keys(args: argparse.Namespace) -> int:
                 print(f"{k.key_id}  {k.name}  {getattr(k, 'source', '')}")
         return 0
     if args.keys_cmd == "trust":
-        info = ctx.trust.trust(Path(args.file))
+        info = trust_key(ctx, Path(args.file))
         print(f"trusted {getattr(info, 'key_id', args.file)}")
         return 0
     if args.keys_cmd == "untrust":
-        ctx.trust.untrust(args.key_id)
+        untrust_key(ctx, args.key_id)
         print(f"no longer trusted: {args.key_id}")
         return 0
     raise AppError("choose a keys command: generate, list, trust or untrust")

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from app import __version__
 from app.api import openai_routes
 from app.api.errors import install_error_handlers
-from app.api.middleware import BodyLimit, RequestMetrics
+from app.api.middleware import BodyLimit, RequestAudit, RequestMetrics
 from app.api.state import ApiState
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ def create_app(state: ApiState) -> FastAPI:
             await loading
             if state.model is not None:
                 await loop.run_in_executor(None, state.model.close)
+            await loop.run_in_executor(None, state.ctx.audit.checkpoint_if_due)
 
     app = FastAPI(
         title="Open-AutoGLM API",
@@ -69,6 +70,7 @@ def create_app(state: ApiState) -> FastAPI:
                            allow_methods=["GET", "POST", "OPTIONS"],
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(RequestMetrics, metrics=state.metrics)
+    app.add_middleware(RequestAudit, ctx=state.ctx)
     return app
 
 

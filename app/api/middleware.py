@@ -1,11 +1,13 @@
-"""Plain ASGI middleware around every request: the request body size limit (413)
-and the per-request metrics. Plain ASGI rather than Starlette's
+"""Plain ASGI middleware around every request: the request body size limit (413),
+the per-request metrics and the audit record. Plain ASGI rather than Starlette's
 BaseHTTPMiddleware, which would buffer streams and hide client disconnects."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from contextvars import ContextVar
 from typing import Any
 
 from app.api.errors import error_type
@@ -102,3 +104,55 @@ class RequestMetrics:
             await self.app(scope, receive, send_status)
         finally:
             self.metrics.observe_request(scope["path"], status, time.perf_counter() - t0)
+
+
+# What the handlers tell the request's audit record: the caller's key id and token counts.
+_request_note: ContextVar[dict[str, Any] | None] = ContextVar("autoglm_request_note",
+                                                              default=None)
+
+
+def note_request(key: str | None = None, **tokens: int) -> None:
+    """Add to the audit record of the request being answered (a no-op outside one)."""
+    note = _request_note.get()
+    if note is None:
+        return
+    if key is not None:
+        note["key"] = key
+    for name, n in tokens.items():
+        note[name] = note.get(name, 0) + n
+
+
+class RequestAudit:
+    """One audit record per request: key id, method, route, status and tokens, written
+    after the answer has gone (in a worker thread: the commit waits for the disk)."""
+
+    def __init__(self, app: Any, ctx: Any) -> None:
+        self.app = app
+        self.ctx = ctx
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from app.services.audit import api_actor, record
+
+        note: dict[str, Any] = {}
+        token = _request_note.set(note)
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            _request_note.reset(token)
+            key = note.pop("key", None)
+            outcome = "ok" if status < 400 else "refused" if status < 500 else "failed"
+            details = {"method": scope["method"], "status": status, "key": key, **note}
+            await asyncio.to_thread(record, self.ctx, "api.request",
+                                    f"route:{scope['path'][:200]}", outcome, details,
+                                    actor=api_actor(key))

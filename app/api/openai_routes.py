@@ -25,6 +25,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from starlette.responses import Response, StreamingResponse
 
 from app.api.errors import ApiError, app_error_response
+from app.api.middleware import note_request
 from app.api.schemas import (
     ChatCompletionRequest,
     ChatMessageIn,
@@ -47,7 +48,8 @@ def _state(request: Request) -> ApiState:
 
 
 def authorize(request: Request, authorization: str | None = Header(None)) -> None:
-    _state(request).gate.check(authorization)
+    key = _state(request).gate.check(authorization)
+    note_request(key=key.key_id if key else None)
 
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(authorize)])
@@ -190,6 +192,7 @@ def _usage(reqs: list[ScreenedRequest]) -> dict[str, int]:
 
 
 def _record(state: ApiState, reqs: list[ScreenedRequest]) -> None:
+    note_request(**{k: v for k, v in _usage(reqs).items() if k != "total_tokens"})
     for r in reqs:
         state.metrics.observe_generation(r.stats.prompt_tokens, r.stats.generated_tokens,
                                          r.stats.time_to_first_token_s, r.cancelled)

@@ -15,14 +15,14 @@ import json
 import logging
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from app.errors import AppError, KeyringUnavailable
+from app.errors import AppError, Cancelled, KeyringUnavailable
 from app.security.audit import (
     FORMAT,
     FORMAT_VERSION,
@@ -118,6 +118,14 @@ class AuditTrail:
                 self._store.close()
             self._store, self._owns_store = store, False
 
+    def adopt(self, opener: Callable[[], Store]) -> Store:
+        """Open the user's store with ``opener`` (no audit record opens one meanwhile, so
+        a new database is never created twice at once) and write to it from now on."""
+        with self._lock:
+            store = opener()
+            self.use_store(store)
+            return store
+
     def store(self) -> Store:
         with self._lock:
             if self._store is None:
@@ -189,6 +197,12 @@ class AuditTrail:
             self._checkpoint_in(session, keys)
         return entry
 
+    def setting_changed(self, name: str, value: Any) -> None:
+        """A setting changed, from any door; its value is kept only when it is a number or a
+        switch (a system prompt or a folder is the user's text)."""
+        plain = isinstance(value, bool | int | float)
+        self.record("settings.change", f"setting:{name}", "ok", {"value": value} if plain else {})
+
     def checkpoint(self) -> Checkpoint | None:
         """Sign where the log stands now (None while it is empty)."""
         keys = self._keys_or_raise()
@@ -215,9 +229,9 @@ class AuditTrail:
             self._since_checkpoint = 0
         return point
 
-    def close(self) -> None:
-        """At shutdown: a checkpoint if anything was recorded since the last, then close
-        the store if this trail opened it."""
+    def checkpoint_if_due(self) -> None:
+        """A checkpoint if this process recorded anything since the last (a server or
+        window shutting down); never raises."""
         with self._lock:
             try:
                 if self._since_checkpoint and self._keys is not None and self._store is not None:
@@ -225,6 +239,11 @@ class AuditTrail:
                         self._checkpoint_in(session, self._keys)
             except Exception as err:  # shutting down: say it, never raise
                 log.warning("no audit checkpoint at shutdown: %s", err)
+
+    def close(self) -> None:
+        """At exit: a checkpoint if one is due, then close the store if this trail opened it."""
+        with self._lock:
+            self.checkpoint_if_due()
             if self._owns_store and self._store is not None:
                 self._store.close()
             self._store, self._owns_store = None, False
@@ -399,10 +418,14 @@ def record(ctx: AppContext, action: str, object: str = "", outcome: str = "ok",
 def audited(ctx: AppContext, action: str, object: str = "",
             details: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
     """Audit the block: "ok" when it ends, else "refused" for the user's errors (with the
-    error's code) and "failed" for the rest; the block may add details to the dict."""
+    error's code), "cancelled" when the user stopped it, "failed" for the rest; the block
+    may add details to the dict it is given."""
     extra: dict[str, Any] = dict(details or {})
     try:
         yield extra
+    except Cancelled:
+        record(ctx, action, object, "cancelled", extra)
+        raise
     except AppError as err:
         record(ctx, action, object, "refused", {**extra, "error": err.code,
                                                  "kind": type(err).__name__})

@@ -62,4 +62,6 @@ class AppContext:
 
 def open_context(data_dir: str | os.PathLike[str] | None = None) -> AppContext:
     paths = resolve_paths(data_dir).ensure()
-    return AppContext(paths, Settings.load(paths.settings_file))
+    ctx = AppContext(paths, Settings.load(paths.settings_file))
+    ctx.settings.on_change(lambda name, value: ctx.audit.setting_changed(name, value))
+    return ctx

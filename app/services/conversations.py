@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from app.engine.types import SamplingParams
 from app.errors import AppError, ModelNotFound, SafetyBlocked
+from app.services.audit import record
 from app.services.context import AppContext
 from app.services.context_budget import (
     ContextBudget,
@@ -87,6 +88,7 @@ class Conversations:
         its own, made on first use), so a reply ends without waiting for its title."""
         self.ctx = ctx
         self.store = store
+        ctx.audit.use_store(store)  # prompts are audited in the transaction that stores them
         self.model = model
         self.flush_interval_s = 0.25  # how often a streaming reply is saved
         self._owns_store = False
@@ -140,6 +142,8 @@ class Conversations:
         others = [_message_view(m, siblings) for m in every if m.id not in shown]
         if outbound:
             view, others = _for_export(Safety.for_context(self.ctx), view, others)
+            record(self.ctx, "export", f"conversation:{view.id}", "ok",
+                   {"format": fmt, "messages": len(view.messages) + len(others)})
         return export_conversation(view, others, fmt)
 
     def context_usage(self, conversation_id: str) -> tuple[int, int]:
@@ -256,6 +260,7 @@ class Conversations:
                 token_count=model.engine.count_tokens(text),
             )
             reply_id = self._begin(repo, conv.id, question.id, model, params)
+            self._audit_prompt(repo, "prompt", question, reply_id)
             if conv.model != model.name:
                 conv = repo.update_conversation(conv.id, model=model.name)
         return self._reply(conv, [*path, question], reply_id, params, cancel, model,
@@ -317,6 +322,7 @@ class Conversations:
             edited = repo.edit_message(message_id, new_text)
             path = repo.get_messages(conv.id, leaf_id=edited.id)
             reply_id = self._begin(repo, conv.id, edited.id, model, params)
+            self._audit_prompt(repo, "prompt.edit", edited, reply_id)
         path = path[: [m.id for m in path].index(edited.id) + 1]
         return self._reply(conv, path, reply_id, params, cancel, model, safety, screened)
 
@@ -350,6 +356,12 @@ class Conversations:
             cid = repo.resolve_conversation_id(conversation_id)
             if not repo.get_all_messages(cid):
                 repo.delete_conversation(cid)
+
+    def _audit_prompt(self, repo: Any, action: str, message: MessageRecord, reply_id: str) -> None:
+        """Audited in the transaction that stores the prompt: ids and a count, no text."""
+        self.ctx.audit.record_in(repo.session, action, f"message:{message.id}", "ok",
+                                 {"conversation": message.conversation_id, "reply": reply_id,
+                                  "tokens": message.token_count})
 
     def _begin(
         self, repo: Any, cid: str, parent_id: str, model: LoadedModel, params: SamplingParams
@@ -408,6 +420,10 @@ class Conversations:
         the first words (a stopped reply should stay quick)."""
         from app.store import NotFound
 
+        done = job.writer.finished
+        record(self.ctx, "reply", f"message:{job.writer.message_id}", status,
+               {"conversation": job.conversation.id, "model": job.model.name,
+                "tokens": done.token_count if done else None})
         try:
             with self.store.repo(write=False) as repo:
                 conv = repo.get_conversation(job.conversation.id)
@@ -483,7 +499,8 @@ def open_conversations(
     and encrypted (``progress`` reports a conversion from a plain file; see services.storage)."""
     from app.services.storage import open_user_store
 
-    conversations = Conversations(ctx, open_user_store(ctx, progress), model)
+    store = ctx.audit.adopt(lambda: open_user_store(ctx, progress))  # audited in the same file
+    conversations = Conversations(ctx, store, model)
     conversations._owns_store = True
     return conversations
 

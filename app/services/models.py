@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from app.errors import ModelNotFound, ModelRefused
+from app.errors import AppError, ModelNotFound, ModelRefused
 from app.security.policy import check_allow_unsigned
+from app.services.audit import audited, record
 from app.services.context import AppContext
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from app.engine.batch import BatchEngine
     from app.engine.llama import LlamaEngine
     from app.engine.types import LoadPlan
+    from app.security.keys import KeyInfo
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -106,10 +108,30 @@ def verify(ctx: AppContext, path: Path, *, allow_unsigned: bool = False,
            progress: Progress | None = None, cancel: threading.Event | None = None):  # type: ignore[no-untyped-def]
     from app.security.verify import verify_model
 
-    return verify_model(
-        path, ctx.trust, allow_unsigned=allow_unsigned, cache_dir=ctx.paths.cache,
-        progress=progress, cancel=cancel,
-    )
+    with audited(ctx, "model.verify", f"model:{path.name}") as audit:
+        verified = verify_model(
+            path, ctx.trust, allow_unsigned=allow_unsigned, cache_dir=ctx.paths.cache,
+            progress=progress, cancel=cancel,
+        )
+        audit.update(sha256=verified.sha256, signer=verified.signer, signed=verified.signed)
+    return verified
+
+
+def trust_key(ctx: AppContext, public_key: Path | KeyInfo) -> KeyInfo:
+    """Trust a signer's public key on this machine (audited)."""
+    try:
+        info = ctx.trust.trust(public_key)
+    except AppError as err:
+        record(ctx, "trust.add", "key:unreadable", "refused", {"error": err.code})
+        raise
+    record(ctx, "trust.add", f"key:{info.key_id}")
+    return info
+
+
+def untrust_key(ctx: AppContext, key_id: str) -> None:
+    """Stop trusting a signer's key (audited)."""
+    with audited(ctx, "trust.remove", f"key:{key_id}"):
+        ctx.trust.untrust(key_id)
 
 
 @dataclass
@@ -162,7 +184,9 @@ def load_verified(ctx: AppContext, name: str | None, build: Callable[[str, str, 
             gpu_layers=int(ctx.settings.get("gpu_layers")) if gpu_layers is None else gpu_layers,
             threads=int(ctx.settings.get("threads")) if threads is None else threads,
         )
-        engine = build(verified.load_path(), path.name, plan, want_ctx)
+        with audited(ctx, "model.load", f"model:{path.name}",
+                     {"sha256": verified.sha256, "signed": verified.signed}):
+            engine = build(verified.load_path(), path.name, plan, want_ctx)
     finally:
         verified.close()
     if not verified.signed:
