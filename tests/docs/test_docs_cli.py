@@ -81,3 +81,23 @@ def test_ask_docs_answers_and_prints_its_sources(library: Path) -> None:
     assert plain.returncode == 0
     assert plain.stdout.startswith("I found nothing about this in the collection “Ops”")
     assert len(json.loads(autoglm("history", "list", "--json").stdout)) == 1
+
+
+def test_docs_add_draws_a_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from app.cli_docs import _FileProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    bar = _FileProgress()
+    for done in range(3):
+        bar(done, 2, Path(f"file{done}.pdf"))
+    shown = err.getvalue().split("\r")
+    assert shown[1].startswith("[------------------------] 0/2 file0.pdf")
+    assert shown[2].startswith("[############------------] 1/2 file1.pdf")
+    assert shown[3].startswith("[########################] 2/2") and shown[3].endswith("\n")
