@@ -80,7 +80,7 @@ def _add(args: argparse.Namespace, docs: Any) -> int:
                        "pages": f.pages, "chunks": f.chunks} for f in report.files],
         }, [])
         return 0
-    counts = ", ".join(f"{report.count(o)} {o}" for o in ("added", "updated", "unchanged")
+    counts = ", ".join(f"{report.count(o)} {o}" for o in ("added", "updated", "unchanged", "removed")
                        if report.count(o))
     print(f"{report.collection}: {counts or 'no files'} ({report.pages} pages read in "
           f"{report.seconds:.1f} s)")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["added", "updated", "unchanged", "unreadable", "unsupported"]
+Outcome = Literal["added", "updated", "unchanged", "unreadable", "unsupported", "removed"]
 # (files done, files in all, the file being read)
 IngestProgress = Callable[[int, int, Path], None]
 
@@ -126,8 +126,10 @@ def ingest(store: Store, collection_id: str, paths: Iterable[Path], *,
            max_bytes: int = MAX_FILE_BYTES) -> list[FileResult]:
     """Add files and folders to a collection, one file at a time (each in its own
     transaction, so what was done stays done when the user stops). Raises Cancelled
-    between files once ``cancel`` is set."""
-    files = expand_paths(paths)
+    between files once ``cancel`` is set. A folder added again also drops the documents
+    whose files are gone from it."""
+    given = [Path(p).expanduser().resolve() for p in paths]
+    files = expand_paths(given)
     results = []
     for i, path in enumerate(files):
         if progress is not None:
@@ -137,4 +139,20 @@ def ingest(store: Store, collection_id: str, paths: Iterable[Path], *,
         results.append(ingest_file(store, collection_id, path, max_bytes))
     if progress is not None and files:
         progress(len(files), len(files), files[-1])
+    folders = [p for p in given if p.is_dir()]
+    if folders:
+        results += _drop_vanished(store, collection_id, folders)
     return results
+
+
+def _drop_vanished(store: Store, collection_id: str, folders: list[Path]) -> list[FileResult]:
+    from app.docs.index import documents_of, tombstone_document
+
+    gone = []
+    with store.session() as session:
+        for doc in documents_of(session, [collection_id]):
+            path = Path(doc.path)
+            if any(path.is_relative_to(f) for f in folders) and not path.exists():
+                tombstone_document(session, doc)
+                gone.append(FileResult(path, "removed", "the file is gone"))
+    return gone

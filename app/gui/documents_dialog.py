@@ -316,6 +316,9 @@ class DocumentsDialog(QDialog):
             text = self.tr("%1 added, %2 updated, %3 unchanged.").replace(
                 "%1", str(report.count("added"))).replace(
                 "%2", str(report.count("updated"))).replace("%3", str(report.count("unchanged")))
+            if report.count("removed"):
+                text += " " + self.tr("%1 removed: their files are gone.").replace(
+                    "%1", str(report.count("removed")))
             if problems:
                 text += " " + self.tr("%1 could not be read (see the reasons).").replace(
                     "%1", str(problems))

@@ -442,6 +442,10 @@
         <translation>新增 %1 个，更新 %2 个，未变 %3 个。</translation>
     </message>
     <message>
+        <source>%1 removed: their files are gone.</source>
+        <translation>移除 %1 个：文件已不存在。</translation>
+    </message>
+    <message>
         <source>%1 could not be read (see the reasons).</source>
         <translation>%1 个无法读取（原因见列表）。</translation>
     </message>

@@ -108,6 +108,13 @@ def test_re_adding_an_unchanged_folder_does_no_work(
     (hit,) = documents.search("Ops", "Budget approved", limit=1)
     assert hit.file_name == "notes.md"
 
+    (library / "report.pdf").unlink()  # gone from the folder: gone from the collection
+    report = documents.add("Ops", [library])
+    assert [(f.path.name, f.outcome) for f in report.files if f.outcome == "removed"] == [
+        ("report.pdf", "removed")]
+    assert "report.pdf" not in {d.name for d in documents.documents("Ops")}
+    assert documents.search("Ops", "Harbin") == []
+
 
 def test_cancel_stops_between_files_and_keeps_what_was_done(
     documents: Documents, library: Path
