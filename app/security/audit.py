@@ -109,7 +109,9 @@ class Verdict:
 # -- encoding and chaining -------------------------------------------------------------------
 
 def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if t.tzinfo is not UTC:
+        t = t.astimezone(UTC)
+    return t.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _parse_time(text: str) -> datetime:
@@ -130,12 +132,16 @@ def canonical(entry: AuditEntry) -> bytes:
     })
 
 
-def chain_mac(key: bytes, previous_mac: str, entry: AuditEntry) -> str:
-    return hmac.new(key, bytes.fromhex(previous_mac) + canonical(entry), hashlib.sha256).hexdigest()
+def chain_mac(key: bytes, previous_mac: str, entry: AuditEntry,
+              encoded: bytes | None = None) -> str:
+    """HMAC-SHA256 over the previous MAC and this record (``encoded``: its canonical
+    bytes, when the caller has them already)."""
+    body = bytes.fromhex(previous_mac) + (encoded or canonical(entry))
+    return hmac.digest(key, body, "sha256").hex()
 
 
-def chain_digest(previous: str, entry: AuditEntry) -> str:
-    return hashlib.sha256(bytes.fromhex(previous) + canonical(entry)).hexdigest()
+def chain_digest(previous: str, entry: AuditEntry, encoded: bytes | None = None) -> str:
+    return hashlib.sha256(bytes.fromhex(previous) + (encoded or canonical(entry))).hexdigest()
 
 
 def seal(key: bytes, previous_mac: str, entry: AuditEntry) -> AuditEntry:
@@ -233,10 +239,11 @@ def verify_entries(
             else:
                 why = f"record {entry.seq} appears twice or out of order"
             return _bad(rows, points, min(expected, entry.seq), why)
-        if key is not None and not hmac.compare_digest(chain_mac(key, previous_mac, entry),
-                                                       entry.mac):
+        encoded = canonical(entry)
+        if key is not None and not hmac.compare_digest(
+                chain_mac(key, previous_mac, entry, encoded), entry.mac):
             return _bad(rows, points, entry.seq, _why_mac_fails(key, entry, macs))
-        digest = chain_digest(digest, entry)
+        digest = chain_digest(digest, entry, encoded)
         point = at.get(entry.seq)
         if point is not None:
             if point.mac != entry.mac or point.digest != digest:

@@ -183,13 +183,12 @@ class AuditTrail:
         details = dict(details or {})
         if content is not None and content_allowed():
             details["content"] = content
-        last = audit_store.head(session)
+        last_seq, last_mac = audit_store.head(session) or (0, GENESIS)
         entry = AuditEntry(
-            seq=(last.seq if last else 0) + 1, time=datetime.now(UTC),
-            actor=actor or os_actor(), action=action, object=object, outcome=outcome,
-            details=details,
+            seq=last_seq + 1, time=datetime.now(UTC), actor=actor or os_actor(),
+            action=action, object=object, outcome=outcome, details=details,
         )
-        entry = seal(keys.mac_key, last.mac if last else GENESIS, entry)
+        entry = seal(keys.mac_key, last_mac, entry)
         audit_store.append(session, entry)
         with self._lock:
             self._since_checkpoint += 1
@@ -215,14 +214,15 @@ class AuditTrail:
         last = audit_store.head(session)
         if last is None:
             return None
+        last_seq, last_mac = last
         previous = audit_store.last_checkpoint(session)
         start, digest = 0, GENESIS
-        if previous is not None and previous.seq <= last.seq:
+        if previous is not None and previous.seq <= last_seq:
             start, digest = previous.seq, previous.digest
-        for entry in audit_store.entries(session, after=start, upto=last.seq):
+        for entry in audit_store.entries(session, after=start, upto=last_seq):
             digest = chain_digest(digest, entry)
         point = sign_checkpoint(keys.signing_key, Checkpoint(
-            last.seq, last.mac, digest, datetime.now(UTC), keys.installation_id,
+            last_seq, last_mac, digest, datetime.now(UTC), keys.installation_id,
             key_id(keys.public_key)))
         audit_store.append_checkpoint(session, point)
         with self._lock:

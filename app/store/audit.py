@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.security.audit import AuditEntry, Checkpoint
@@ -27,17 +27,32 @@ def checkpoint_of(row: AuditCheckpoint) -> Checkpoint:
                       row.signature)
 
 
-def head(session: Session) -> AuditEntry | None:
-    """The newest record (read inside the writer's transaction, so no one appends between)."""
-    row = session.scalar(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1))
-    return None if row is None else entry_of(row)
+_HEAD = "audit_head"  # in Session.info: the newest (seq, mac) this transaction knows
+
+
+def head(session: Session) -> tuple[int, str] | None:
+    """The newest record's sequence number and MAC.
+
+    Read inside the writer's transaction (which holds SQLite's write lock, so no one
+    appends between), then remembered for the rest of it.
+    """
+    known = session.info.get(_HEAD)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
+    table = AuditRecord.__table__
+    row = session.execute(
+        select(table.c.seq, table.c.mac).order_by(table.c.seq.desc()).limit(1)
+    ).first()
+    return None if row is None else (int(row[0]), str(row[1]))
 
 
 def append(session: Session, entry: AuditEntry) -> None:
-    session.add(AuditRecord(seq=entry.seq, time=entry.time, actor=entry.actor,
-                            action=entry.action, object=entry.object, outcome=entry.outcome,
-                            details=entry.details, mac=entry.mac))
-    session.flush()
+    session.execute(insert(AuditRecord.__table__), [{
+        "seq": entry.seq, "time": entry.time, "actor": entry.actor, "action": entry.action,
+        "object": entry.object, "outcome": entry.outcome, "details": entry.details,
+        "mac": entry.mac,
+    }])
+    session.info[_HEAD] = (entry.seq, entry.mac)
 
 
 def append_checkpoint(session: Session, point: Checkpoint) -> None:
