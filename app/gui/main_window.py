@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         self.logs_action = self._action("openLogs", lambda: QDesktopServices.openUrl(
             QUrl.fromLocalFile(str(self.ctx.paths.logs))), None, "folder")
         self.about_action = self._action("about", self.about)
+        self.audit_action = self._action("auditLog", self.open_audit_log)
         bar = self.menuBar()
         self.file_menu = QMenu(self)
         self.file_menu.addAction(self.new_action)
@@ -192,7 +193,7 @@ class MainWindow(QMainWindow):
         self.models_menu = QMenu(self)
         self.models_menu.addActions([self.models_action, self.reload_model_action])
         self.help_menu = QMenu(self)
-        self.help_menu.addActions([self.logs_action, self.about_action])
+        self.help_menu.addActions([self.logs_action, self.audit_action, self.about_action])
         for menu in (self.file_menu, self.edit_menu, self.chat_menu, self.models_menu,
                      self.help_menu):
             bar.addMenu(menu)
@@ -220,6 +221,7 @@ class MainWindow(QMainWindow):
             self.reload_model_action: self.tr("Re&load the model"),
             self.logs_action: self.tr("Open the &log folder"),
             self.about_action: self.tr("&About Open-AutoGLM"),
+            self.audit_action: self.tr("A&udit log…"),
         }
         for action, text in texts.items():
             action.setText(text)
@@ -359,6 +361,14 @@ class MainWindow(QMainWindow):
             self.documents_dialog.finished.connect(self._documents_closed)
         self.documents_dialog.show()
         self.documents_dialog.raise_()
+
+    def open_audit_log(self) -> None:
+        """The read-only audit log viewer (see audit_view)."""
+        from app.gui.audit_view import AuditDialog
+
+        dialog = AuditDialog(self.ctx, self.taskman, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     def _documents_closed(self, _result: int) -> None:
         dialog, self.documents_dialog = self.documents_dialog, None

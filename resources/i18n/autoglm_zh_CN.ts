@@ -168,6 +168,97 @@
     </message>
 </context>
 <context>
+    <name>AuditDialog</name>
+    <message>
+        <source>Records shown: %1, newest first.</source>
+        <translation>显示的记录：%1 条，最新的在前。</translation>
+    </message>
+    <message>
+        <source>Verifying every record and signed checkpoint…</source>
+        <translation>正在校验每条记录和每个已签名的检查点…</translation>
+    </message>
+    <message>
+        <source>The audit log is intact: %1 records and %2 signed checkpoints verified.</source>
+        <translation>审计日志完好：已校验 %1 条记录和 %2 个已签名的检查点。</translation>
+    </message>
+    <message>
+        <source>The audit log was altered: it fails at record %1 (%2).</source>
+        <translation>审计日志已被改动：校验在第 %1 条记录处失败（%2）。</translation>
+    </message>
+    <message>
+        <source>The audit log cannot be read: %1</source>
+        <translation>无法读取审计日志：%1</translation>
+    </message>
+    <message>
+        <source>Audit log</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <source>&amp;Action:</source>
+        <translation>操作(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>&amp;Period:</source>
+        <translation>时间范围(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>All actions</source>
+        <translation>全部操作</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>不限时间</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>最近 24 小时</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>最近 30 天</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Actor</source>
+        <translation>操作者</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Object</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>&amp;Verify</source>
+        <translation>校验(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Check every record&apos;s MAC and every signed checkpoint: proves nothing was altered or removed.</source>
+        <translation>校验每条记录的 MAC 和每个已签名的检查点：证明没有任何内容被改动或删除。</translation>
+    </message>
+</context>
+<context>
     <name>ChatController</name>
     <message>
         <source>Your conversations are stored unencrypted: no keyring was found on this computer and no passphrase was set. Restart Open-AutoGLM to set one.</source>
@@ -589,6 +680,10 @@
     <message>
         <source>&amp;About Open-AutoGLM</source>
         <translation>关于 Open-AutoGLM(&amp;A)</translation>
+    </message>
+    <message>
+        <source>A&amp;udit log…</source>
+        <translation>审计日志(&amp;U)…</translation>
     </message>
     <message>
         <source>Conversations and chat</source>
