@@ -65,6 +65,9 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/safety.py
+	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/docs_scale.py
+	$(BIN)/python bench/prefill.py
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/startup.py
 
