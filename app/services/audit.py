@@ -160,6 +160,7 @@ class AuditTrail:
         """Append one record in a transaction of its own; None when the audit cannot be
         written here (no key store), which is logged once and never stops the user."""
         try:
+            self.keys()  # first: without a key store there is nothing to write, nor a file to open
             store = self.store()
             with store.session() as session:
                 return self.record_in(session, action, object, outcome, details, actor=actor,

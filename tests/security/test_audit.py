@@ -206,3 +206,18 @@ def test_list_filters_by_action_and_says_json(ctx: AppContext,
     assert {x["action"] for x in listed} == {"api.request"}
     assert main(["audit", "list", "--since", "2999-01-01"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_without_a_key_store_nothing_is_recorded_and_the_user_goes_on(
+    isolate: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())  # no keyring, no passphrase: `isolate` puts it back
+    context = open_context(isolate)
+    assert record(context, "model.load", "model:x.gguf") is None
+    assert "audit records cannot be written here" in caplog.text
+    assert not context.paths.database.exists()  # nothing opened (or created) in clear for it
+    code, said = verify_cli(capsys)
+    assert code == 73 and "The audit log's keys cannot be read" in said
