@@ -65,6 +65,7 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/safety.py
+	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/docs_scale.py
 	$(BIN)/python bench/prefill.py
