@@ -5,6 +5,7 @@ verify` with the first bad sequence number; an export checks out with its public
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -221,3 +222,22 @@ def test_without_a_key_store_nothing_is_recorded_and_the_user_goes_on(
     assert not context.paths.database.exists()  # nothing opened (or created) in clear for it
     code, said = verify_cli(capsys)
     assert code == 73 and "The audit log's keys cannot be read" in said
+
+
+def test_the_command_in_its_own_process_exits_non_zero_with_the_first_bad_record(
+    ctx: AppContext, isolate: Path
+) -> None:
+    import subprocess
+    import sys
+
+    def verify() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "app", "audit", "verify"], text=True,
+                              capture_output=True, timeout=120, env=os.environ.copy())
+
+    intact = verify()
+    assert intact.returncode == 0, intact.stderr
+    assert f"intact: {N_RECORDS} records" in intact.stdout
+    sql(ctx.audit, "DELETE FROM audit_records WHERE seq = 12")
+    broken = verify()
+    assert broken.returncode == 72
+    assert "autoglm: error: the audit log fails at record 12: record 12 is missing" in broken.stderr
