@@ -9,10 +9,9 @@ hook may one day ask for content, and is off.
 from __future__ import annotations
 
 import atexit
-import base64
 import getpass
-import json
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -23,15 +22,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from app.errors import AppError, Cancelled, KeyringUnavailable
+from app.security import audit_files
 from app.security.audit import (
-    FORMAT,
-    FORMAT_VERSION,
     GENESIS,
     AuditEntry,
     Checkpoint,
     Verdict,
     chain_digest,
-    checkpoint_signed,
     key_id,
     new_signing_key,
     public_key_of,
@@ -39,6 +36,7 @@ from app.security.audit import (
     sign_checkpoint,
     verify_entries,
 )
+from app.security.audit_files import header, line, read_checkpoints
 from app.security.secrets import AUDIT_KEY
 
 if TYPE_CHECKING:
@@ -56,11 +54,6 @@ CHECKPOINT_EVERY = 1000  # records between automatic checkpoints
 class AuditUnavailable(AppError):
     exit_code = 73
     code = "audit_unavailable"
-
-
-class AuditFileError(AppError):
-    exit_code = 71
-    code = "audit_file_error"
 
 
 @dataclass(frozen=True)
@@ -141,8 +134,6 @@ class AuditTrail:
                 secrets = self.ctx.secrets
                 mac_key = secrets.get_bytes(AUDIT_KEY)
                 if mac_key is None:
-                    import os
-
                     mac_key = os.urandom(32)
                     secrets.set_bytes(AUDIT_KEY, mac_key)
                 signing = secrets.get_bytes(AUDIT_SIGNING_KEY)
@@ -165,7 +156,7 @@ class AuditTrail:
             with store.session() as session:
                 return self.record_in(session, action, object, outcome, details, actor=actor,
                                       content=content)
-        except (KeyringUnavailable, AppError) as err:
+        except AppError as err:  # no key store, the disk full, the database busy…
             self._say_unavailable(err)
             return None
 
@@ -286,12 +277,12 @@ class AuditTrail:
         self.checkpoint()
         written = 0
         with self.store().session(write=False) as session:
-            out.write(_line(_header(keys)))
+            out.write(line(header(keys.public_key, keys.installation_id)))
             for entry in audit_store.entries(session):
-                out.write(_line({"type": "record", **entry.as_json()}))
+                out.write(line({"type": "record", **entry.as_json()}))
                 written += 1
             for point in audit_store.checkpoints(session):
-                out.write(_line({"type": "checkpoint", **point.as_json()}))
+                out.write(line({"type": "checkpoint", **point.as_json()}))
         return written
 
     def checkpoint_document(self) -> dict[str, Any]:
@@ -300,7 +291,7 @@ class AuditTrail:
         point = self.checkpoint()
         if point is None:
             raise AuditUnavailable("The audit log is empty: there is nothing to checkpoint yet.")
-        return {**_header(keys), "type": "checkpoint-file", "checkpoint": point.as_json()}
+        return {**header(keys.public_key, keys.installation_id), "type": "checkpoint-file", "checkpoint": point.as_json()}
 
     # -- inside --------------------------------------------------------------------------------
 
@@ -313,97 +304,15 @@ class AuditTrail:
             ) from None
 
     def _say_unavailable(self, err: Exception) -> None:
-        if not self._unavailable:
+        """Log why a record was not written: once per reason, not once per record."""
+        if self._unavailable != str(err):
             self._unavailable = str(err)
             log.warning("audit records cannot be written here: %s", err)
 
 
-# -- the files that leave the machine ----------------------------------------------------------
-
-def _header(keys: AuditKeys) -> dict[str, Any]:
-    return {"type": "header", "format": FORMAT, "version": FORMAT_VERSION,
-            "installation_id": keys.installation_id,
-            "public_key": base64.b64encode(keys.public_key).decode("ascii"),
-            "key_id": key_id(keys.public_key),
-            "exported_at": datetime.now(UTC).isoformat()}
-
-
-def _line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True) + "\n"
-
-
-def _read_lines(path: Path) -> Iterator[dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise AuditFileError(f"Cannot read {path}: {err.strerror or err}.") from None
-    try:
-        whole = json.loads(text)  # a checkpoint file is one document
-    except ValueError:
-        whole = None
-    if isinstance(whole, dict):
-        yield whole
-        return
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-        except ValueError as err:
-            raise AuditFileError(
-                f"{path} is not an audit checkpoint or export (line {n}: {err})."
-            ) from None
-        if not isinstance(doc, dict):
-            raise AuditFileError(f"{path} is not an audit checkpoint or export (line {n}).")
-        yield doc
-
-
-def read_checkpoints(path: Path, public_key: bytes | None = None) -> list[Checkpoint]:
-    """The checkpoints in a checkpoint file or an export; each must be signed by
-    ``public_key`` (this installation's), or the file is refused."""
-    points: list[Checkpoint] = []
-    try:
-        for doc in _read_lines(path):
-            if doc.get("type") == "checkpoint-file":
-                points.append(Checkpoint.from_json(doc["checkpoint"]))
-            elif doc.get("type") == "checkpoint":
-                points.append(Checkpoint.from_json(doc))
-    except (KeyError, TypeError, ValueError) as err:
-        raise AuditFileError(f"{path} holds a damaged checkpoint ({err}).") from None
-    if not points:
-        raise AuditFileError(f"{path} holds no audit checkpoint.")
-    if public_key is not None:
-        for point in points:
-            if point.key_id != key_id(public_key) or not checkpoint_signed(public_key, point):
-                raise AuditFileError(
-                    f"The checkpoint for record {point.seq} in {path} is not signed by this "
-                    f"installation's audit key {key_id(public_key)}: it was altered, or it "
-                    "comes from another installation."
-                )
-    return points
-
-
 def verify_export(path: Path) -> Verdict:
-    """Check an export anywhere, with the public key it names and no secret: signatures,
-    sequence, and every record against the digests the checkpoints sign."""
-    header: dict[str, Any] | None = None
-    entries: list[AuditEntry] = []
-    points: list[Checkpoint] = []
-    try:
-        for doc in _read_lines(path):
-            kind = doc.get("type")
-            if kind == "header":
-                header = doc
-            elif kind == "record":
-                entries.append(AuditEntry.from_json(doc))
-            elif kind == "checkpoint":
-                points.append(Checkpoint.from_json(doc))
-    except (KeyError, TypeError, ValueError) as err:
-        raise AuditFileError(f"{path} holds a damaged line ({err}).") from None
-    if header is None or header.get("format") != FORMAT:
-        raise AuditFileError(f"{path} is not an audit export (no header line).")
-    public_key = base64.b64decode(str(header["public_key"]))
-    return verify_entries(entries, key=None, public_key=public_key, checkpoints=points)
+    """Check an export anywhere, with the public key it carries and no secret."""
+    return audit_files.verify_export(path)
 
 
 # -- the one call of the services --------------------------------------------------------------
