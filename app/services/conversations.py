@@ -260,7 +260,7 @@ class Conversations:
                 token_count=model.engine.count_tokens(text),
             )
             reply_id = self._begin(repo, conv.id, question.id, model, params)
-            self._audit_prompt(repo, "prompt", question, reply_id)
+            self._audit_prompt(repo, "prompt", question, reply_id, screened)
             if conv.model != model.name:
                 conv = repo.update_conversation(conv.id, model=model.name)
         return self._reply(conv, [*path, question], reply_id, params, cancel, model,
@@ -322,7 +322,7 @@ class Conversations:
             edited = repo.edit_message(message_id, new_text)
             path = repo.get_messages(conv.id, leaf_id=edited.id)
             reply_id = self._begin(repo, conv.id, edited.id, model, params)
-            self._audit_prompt(repo, "prompt.edit", edited, reply_id)
+            self._audit_prompt(repo, "prompt.edit", edited, reply_id, screened)
         path = path[: [m.id for m in path].index(edited.id) + 1]
         return self._reply(conv, path, reply_id, params, cancel, model, safety, screened)
 
@@ -357,11 +357,14 @@ class Conversations:
             if not repo.get_all_messages(cid):
                 repo.delete_conversation(cid)
 
-    def _audit_prompt(self, repo: Any, action: str, message: MessageRecord, reply_id: str) -> None:
-        """Audited in the transaction that stores the prompt: ids and a count, no text."""
+    def _audit_prompt(self, repo: Any, action: str, message: MessageRecord, reply_id: str,
+                      screened: builtins.list[SafetyEvent]) -> None:
+        """Audited in the transaction that stores the prompt: ids, counts and what the safety
+        filter did (categories and counts), never the text."""
         self.ctx.audit.record_in(repo.session, action, f"message:{message.id}", "ok",
                                  {"conversation": message.conversation_id, "reply": reply_id,
-                                  "tokens": message.token_count})
+                                  "tokens": message.token_count,
+                                  "safety": [e.as_dict() for e in screened]})
 
     def _begin(
         self, repo: Any, cid: str, parent_id: str, model: LoadedModel, params: SamplingParams
@@ -423,7 +426,8 @@ class Conversations:
         done = job.writer.finished
         record(self.ctx, "reply", f"message:{job.writer.message_id}", status,
                {"conversation": job.conversation.id, "model": job.model.name,
-                "tokens": done.token_count if done else None})
+                "tokens": done.token_count if done else None,
+                "safety": done.stats.get("safety", []) if done else []})
         try:
             with self.store.repo(write=False) as repo:
                 conv = repo.get_conversation(job.conversation.id)

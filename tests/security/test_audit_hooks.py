@@ -20,6 +20,7 @@ from app.security.keys import KeyInfo
 from app.services.context import AppContext, open_context
 
 SECRET_WORDS = "Platypus-4471 ledger"
+ID_NUMBER = "11010519491231002X"  # a valid check digit
 
 
 def audited(ctx: AppContext, action: str) -> list[AuditEntry]:
@@ -86,15 +87,22 @@ def test_a_prompt_its_reply_and_an_export_are_audited_as_metadata(isolate: Path)
             prompt = audited(ctx, "prompt")
             assert [(e.object, e.outcome) for e in prompt] == [(f"message:{question.id}", "ok")]
             assert prompt[0].details == {"conversation": conv.id, "reply": answer.id,
-                                         "tokens": question.token_count}
+                                         "tokens": question.token_count, "safety": []}
             replied = audited(ctx, "reply")
             assert [(e.object, e.outcome) for e in replied] == [(f"message:{answer.id}",
                                                                  reply.status)]
             assert replied[0].details["tokens"] == answer.token_count > 0
             exported = audited(ctx, "export")
             assert [e.object for e in exported] == [f"conversation:{conv.id}"]
+            # What the safety filter did to a prompt is there, as a category and a count.
+            "".join(convs.send(conv.id, f"My ID is {ID_NUMBER}, keep it.",
+                               params=SamplingParams(temperature=0.0, max_tokens=2)))
+            screened = audited(ctx, "prompt")[-1].details["safety"]
+            assert [(e["category"], e["direction"], e["count"]) for e in screened] == [
+                ("id_number", "input", 1)]
             everything = json.dumps([e.as_json() for e in ctx.audit.list(limit=1000)])
             assert "Platypus" not in everything and answer.content not in everything
+            assert ID_NUMBER[:6] not in everything
             assert ctx.audit.verify().ok
     finally:
         model.close()
