@@ -119,6 +119,8 @@ class ChatController(QObject):
         def open_store() -> Conversations:
             if passphrase is not None:
                 ctx.secrets.unlock(passphrase)
+            elif needs_passphrase:
+                ctx.secrets.decline()  # Cancel: go on unencrypted where that is allowed
             return open_conversations(ctx, model=model, progress=progress)
 
         self.taskman.run(open_store, self._opened, self._open_failed)

@@ -116,6 +116,8 @@ class Secrets:
         self._vault: dict[str, str] | None = None
         self._vault_key: bytes | None = None
         self._vault_salt: bytes | None = None
+        # The user was asked for a passphrase and chose to go on without one.
+        self.declined = False
 
     # -- where -------------------------------------------------------------------------
 
@@ -228,6 +230,10 @@ class Secrets:
 
     # -- the passphrase-locked file ----------------------------------------------------------
 
+    def decline(self) -> None:
+        """The user chose to go on without a passphrase (the GUI's Cancel)."""
+        self.declined = True
+
     def unlock(self, passphrase: str) -> None:
         """Unlock (or, if it does not exist yet, create) the locked file with ``passphrase``."""
         with self._lock:
@@ -246,6 +252,7 @@ class Secrets:
             passphrase = os.environ.get(PASSPHRASE_ENV)
             if passphrase is None and self.ask_passphrase is not None:
                 passphrase = self.ask_passphrase(not exists)
+                self.declined = passphrase is None
             if passphrase is None:
                 raise PassphraseRequired(
                     self._notice

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -147,8 +148,25 @@ def open_user_store(ctx: AppContext, progress: Progress | None = None) -> Store:
     from an earlier release first (``progress(done, total)`` in bytes while it does).
 
     A database that is encrypted never opens without its key; a new or plain one
-    stays plain only where no key store can be had at all, and the policy allows it.
+    stays plain only where no key store can be had at all (no keyring, and the user
+    was asked for a passphrase and gave none), and the policy allows it.
     """
+    with _opening(ctx.paths.database):
+        return _open_user_store(ctx, progress)
+
+
+_locks: dict[Path, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _opening(database: Path) -> threading.Lock:
+    """One opening at a time per database in this process: two threads must never both
+    make a key for a new database, or both convert a plain one."""
+    with _locks_guard:
+        return _locks.setdefault(Path(database).resolve(), threading.Lock())
+
+
+def _open_user_store(ctx: AppContext, progress: Progress | None) -> Store:
     from app.security.policy import load_policy
     from app.security.secrets import PassphraseRequired
     from app.store import cipher
@@ -162,6 +180,8 @@ def open_user_store(ctx: AppContext, progress: Progress | None = None) -> Store:
     try:
         key = _key_for_new_or_plain(ctx, path)
     except PassphraseRequired as err:
+        if not ctx.secrets.declined:
+            raise  # not asked yet (or no one to ask): decide nothing, create nothing
         policy = load_policy()
         if policy.require_encryption:
             raise PolicyViolation(REQUIRED.format(source=policy.source, why=str(err))) from None

@@ -79,6 +79,24 @@ def test_a_wrong_passphrase_is_asked_again_with_the_reason(
     assert cipher.file_kind(ctx.paths.database) == "encrypted"
 
 
+@pytest.mark.usefixtures("no_keyring")
+def test_cancelling_the_passphrase_stores_unencrypted_and_says_so(
+    qtbot, make_window: Callable[..., object], ctx: AppContext  # type: ignore[no-untyped-def]
+) -> None:
+    def cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, PassphraseDialog):
+            QTimer.singleShot(20, cancel)
+            return
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
+
+    QTimer.singleShot(0, cancel)
+    window = make_window()
+    assert cipher.file_kind(ctx.paths.database) == "plain"
+    assert window.notice_bar.isVisible()
+    assert "stored unencrypted" in window.notice_bar.label.text()
+
+
 def test_about_says_the_conversations_are_encrypted_and_where_the_key_is(
     qtbot, make_window: Callable[..., object], ctx: AppContext  # type: ignore[no-untyped-def]
 ) -> None:

@@ -341,6 +341,13 @@ def test_without_any_key_store_the_store_stays_plain_and_says_so(
     keyring.set_keyring(fail.Keyring())
     monkeypatch.delenv("AUTOGLM_PASSPHRASE", raising=False)
     ctx = open_context()
+    # Not asked yet (no door attached a prompt): nothing is decided, nothing created.
+    from app.security.secrets import PassphraseRequired
+
+    with pytest.raises(PassphraseRequired):
+        open_user_store(ctx)
+    assert not ctx.paths.database.exists()
+    ctx.secrets.ask_passphrase = lambda _creating: None  # asked, and the user declined
     with open_user_store(ctx):
         pass
     assert cipher.file_kind(ctx.paths.database) == "plain"
@@ -357,6 +364,7 @@ def test_a_policy_that_requires_encryption_refuses_to_store_in_clear(
     keyring.set_keyring(fail.Keyring())
     monkeypatch.delenv("AUTOGLM_PASSPHRASE", raising=False)
     ctx = open_context()
+    ctx.secrets.ask_passphrase = lambda _creating: None  # the user declines
     with pytest.raises(PolicyViolation, match="requires the conversation database to be encrypted"):
         open_user_store(ctx)
     assert not ctx.paths.database.exists()
