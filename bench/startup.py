@@ -25,7 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def one_run() -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as data:
-        env = dict(os.environ, AUTOGLM_DATA_DIR=data, AUTOGLM_STARTUP_PROBE="exit")
+        env = dict(os.environ, AUTOGLM_DATA_DIR=data, AUTOGLM_STARTUP_PROBE="exit",
+                   # throwaway data: a folder keyring, never a real one (or a passphrase prompt)
+                   AUTOGLM_TEST_KEYRING_DIR=str(Path(data) / "keyring"),
+                   PYTHON_KEYRING_BACKEND="tests.keyring_backends.FolderKeyring")
         if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
             env.setdefault("QT_QPA_PLATFORM", "offscreen")
         start = time.perf_counter()

@@ -46,6 +46,9 @@ def main() -> int:
     from app.services.context import open_context
 
     tmp = tempfile.TemporaryDirectory()
+    from tests.keyring_backends import use_folder_keyring
+
+    use_folder_keyring(Path(tmp.name) / "keyring")  # throwaway data: never a real keyring
     ctx = open_context(tmp.name)
     ctx.settings.set("max_tokens", args.tokens)
     ctx.settings.set("language", "en")

@@ -62,6 +62,9 @@ def main() -> int:
     from app.services.context import open_context
 
     tmp = tempfile.TemporaryDirectory()
+    from tests.keyring_backends import use_folder_keyring
+
+    use_folder_keyring(Path(tmp.name) / "keyring")  # throwaway data: never a real keyring
     ctx = open_context(tmp.name)
     for name, value in (("max_tokens", args.tokens), ("seed", 11), ("temperature", 0.2),
                         ("language", "en"), ("theme", "light")):

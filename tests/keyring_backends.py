@@ -54,3 +54,14 @@ class FolderKeyring(KeyringBackend):
             self._file(service, username).unlink()
         except FileNotFoundError:
             raise PasswordDeleteError(username) from None
+
+
+def use_folder_keyring(folder: Path) -> None:
+    """Keep this process's secrets, and its children's, in ``folder``: for the tests, and
+    for benches and screenshots that run the app on throwaway data, so that they never
+    touch (or, on a machine without one, wait for) a real keyring."""
+    import keyring
+
+    os.environ[DIR_ENV] = str(folder)
+    os.environ["PYTHON_KEYRING_BACKEND"] = f"{__name__}.FolderKeyring"
+    keyring.set_keyring(FolderKeyring(folder))

@@ -135,8 +135,10 @@ class Secrets:
 
     @property
     def needs_passphrase(self) -> bool:
-        """True when the next use will need the user's passphrase."""
-        return self._choose() == "passphrase-file" and self._vault is None
+        """True when the next use will ask the user for the passphrase (not when an
+        unattended server gives it in the environment)."""
+        return (self._choose() == "passphrase-file" and self._vault is None
+                and not os.environ.get(PASSPHRASE_ENV))
 
     @property
     def vault_exists(self) -> bool:
