@@ -56,6 +56,10 @@ class AuditUnavailable(AppError):
     code = "audit_unavailable"
 
 
+class AuditKeyMissing(AuditUnavailable):
+    """The log has records and the keys that made them are gone."""
+
+
 @dataclass(frozen=True)
 class AuditKeys:
     mac_key: bytes
@@ -133,15 +137,33 @@ class AuditTrail:
             if self._keys is None:
                 secrets = self.ctx.secrets
                 mac_key = secrets.get_bytes(AUDIT_KEY)
+                signing = secrets.get_bytes(AUDIT_SIGNING_KEY)
+                if mac_key is None or signing is None:
+                    self._refuse_new_keys_for_old_records()
                 if mac_key is None:
                     mac_key = os.urandom(32)
                     secrets.set_bytes(AUDIT_KEY, mac_key)
-                signing = secrets.get_bytes(AUDIT_SIGNING_KEY)
                 if signing is None:
                     signing = new_signing_key()
                     secrets.set_bytes(AUDIT_SIGNING_KEY, signing)
                 self._keys = AuditKeys(mac_key, signing, secrets.installation_id() or "")
             return self._keys
+
+    def _refuse_new_keys_for_old_records(self) -> None:
+        """New keys would make every record written before look forged: where records
+        exist and their keys are gone, say so instead."""
+        from app.store import audit as audit_store
+
+        store = self.store()
+        with store.session(write=False) as session:
+            if audit_store.count(session) == 0:
+                return
+        raise AuditKeyMissing(
+            f"The audit log in {store.path} has records, and its keys are not in "
+            f"{self.ctx.secrets.where().describe()} (the keyring was reset, or the database "
+            "comes from another installation). Restore the keyring from a backup to check or "
+            "extend it; until then nothing more is recorded."
+        )
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -169,7 +191,7 @@ class AuditTrail:
 
         try:
             keys = self.keys()
-        except KeyringUnavailable as err:
+        except (KeyringUnavailable, AuditUnavailable) as err:
             self._say_unavailable(err)
             return None
         details = dict(details or {})

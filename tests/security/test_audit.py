@@ -241,3 +241,19 @@ def test_the_command_in_its_own_process_exits_non_zero_with_the_first_bad_record
     broken = verify()
     assert broken.returncode == 72
     assert "autoglm: error: the audit log fails at record 12: record 12 is missing" in broken.stderr
+
+
+def test_a_log_whose_keys_were_lost_is_not_taken_for_forged(
+    ctx: AppContext, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    from app.security.secrets import AUDIT_KEY
+
+    ctx.secrets.delete(AUDIT_KEY)  # the keyring was reset
+    again = open_context(ctx.paths.data)
+    assert record(again, "model.load", "model:x.gguf") is None  # the user goes on
+    assert "has records, and its keys are not in" in caplog.text
+    code, said = verify_cli(capsys)
+    assert code == 73
+    assert "Restore the keyring from a backup" in said
+    assert again.secrets.get_bytes(AUDIT_KEY) is None  # no new key made over the old records
+    again.audit.close()
