@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.gui.qt import (
@@ -12,6 +13,7 @@ from app.gui.qt import (
     QDialog,
     QDialogButtonBox,
     QEvent,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -53,6 +55,8 @@ class AuditDialog(QDialog):
         self.shown.setObjectName("auditShown")
         self.verify_button = QPushButton(self)
         self.verify_button.setObjectName("auditVerify")
+        self.against_button = QPushButton(self)
+        self.against_button.setObjectName("auditVerifyAgainst")
         self.verdict = QLabel(self)
         self.verdict.setObjectName("auditVerdict")
         self.verdict.setWordWrap(True)
@@ -67,6 +71,7 @@ class AuditDialog(QDialog):
             filters.addWidget(box)
         filters.addStretch(1)
         filters.addWidget(self.verify_button)
+        filters.addWidget(self.against_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
@@ -77,7 +82,8 @@ class AuditDialog(QDialog):
 
         self.action_filter.currentIndexChanged.connect(self.refresh)
         self.period.currentIndexChanged.connect(self.refresh)
-        self.verify_button.clicked.connect(self.verify)
+        self.verify_button.clicked.connect(lambda: self.verify())
+        self.against_button.clicked.connect(self.verify_against)
         self.retranslate()
         self.refresh()
 
@@ -112,13 +118,25 @@ class AuditDialog(QDialog):
 
     # -- verifying ----------------------------------------------------------------------------
 
-    def verify(self) -> None:
+    def verify(self, checkpoint: Path | None = None) -> None:
+        """Check the log; against ``checkpoint`` (a file kept off the machine) too, which
+        is what finds a cut-off tail."""
         self.verify_button.setEnabled(False)
+        self.against_button.setEnabled(False)
         self.verdict.setText(self.tr("Verifying every record and signed checkpoint…"))
-        self.taskman.run(self.trail.verify, self._verified, self._failed)
+        trail = self.trail
+        self.taskman.run(lambda: trail.verify(checkpoint), self._verified, self._failed)
+
+    def verify_against(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Checkpoint or export kept off this computer"), "",
+            self.tr("Audit checkpoints and exports (*.json *.jsonl);;All files (*)"))
+        if chosen:
+            self.verify(Path(chosen))
 
     def _verified(self, verdict: Verdict) -> None:
         self.verify_button.setEnabled(True)
+        self.against_button.setEnabled(True)
         if verdict.ok:
             self.verdict.setText(self.tr(
                 "The audit log is intact: %1 records and %2 signed checkpoints verified."
@@ -132,7 +150,8 @@ class AuditDialog(QDialog):
 
     def _failed(self, err: BaseException) -> None:
         self.verify_button.setEnabled(True)
-        self.verdict.setText(self.tr("The audit log cannot be read: %1").replace("%1", str(err)))
+        self.against_button.setEnabled(True)
+        self.verdict.setText(self.tr("The audit log could not be checked: %1").replace("%1", str(err)))
         self.verdict.setProperty("state", "error")
 
     # -- language -----------------------------------------------------------------------------
@@ -153,6 +172,10 @@ class AuditDialog(QDialog):
         self.verify_button.setToolTip(self.tr(
             "Check every record's MAC and every signed checkpoint: proves nothing was altered "
             "or removed."))
+        self.against_button.setText(self.tr("Verify against a &checkpoint…"))
+        self.against_button.setToolTip(self.tr(
+            "Also check the log against a checkpoint or export kept off this computer: finds "
+            "records removed from the end."))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:

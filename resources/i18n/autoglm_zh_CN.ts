@@ -178,6 +178,14 @@
         <translation>正在校验每条记录和每个已签名的检查点…</translation>
     </message>
     <message>
+        <source>Checkpoint or export kept off this computer</source>
+        <translation>保存在本机之外的检查点或导出文件</translation>
+    </message>
+    <message>
+        <source>Audit checkpoints and exports (*.json *.jsonl);;All files (*)</source>
+        <translation>审计检查点和导出文件 (*.json *.jsonl);;所有文件 (*)</translation>
+    </message>
+    <message>
         <source>The audit log is intact: %1 records and %2 signed checkpoints verified.</source>
         <translation>审计日志完好：已校验 %1 条记录和 %2 个已签名的检查点。</translation>
     </message>
@@ -186,8 +194,8 @@
         <translation>审计日志已被改动：校验在第 %1 条记录处失败（%2）。</translation>
     </message>
     <message>
-        <source>The audit log cannot be read: %1</source>
-        <translation>无法读取审计日志：%1</translation>
+        <source>The audit log could not be checked: %1</source>
+        <translation>无法校验审计日志：%1</translation>
     </message>
     <message>
         <source>Audit log</source>
@@ -256,6 +264,14 @@
     <message>
         <source>Check every record&apos;s MAC and every signed checkpoint: proves nothing was altered or removed.</source>
         <translation>校验每条记录的 MAC 和每个已签名的检查点：证明没有任何内容被改动或删除。</translation>
+    </message>
+    <message>
+        <source>Verify against a &amp;checkpoint…</source>
+        <translation>对照检查点校验(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Also check the log against a checkpoint or export kept off this computer: finds records removed from the end.</source>
+        <translation>同时对照保存在本机之外的检查点或导出文件校验日志：可发现从末尾删除的记录。</translation>
     </message>
 </context>
 <context>

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from gui_helpers import WAIT_MS
 
+from app.cli import main
 from app.gui.audit_view import AuditDialog
 from app.gui.qt import QApplication, Qt
 from app.services.audit import record
@@ -51,6 +52,42 @@ def test_the_viewer_lists_filters_and_verifies(qtbot, window, ctx) -> None:  # t
     qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "altered" in dialog.verdict.text(), timeout=WAIT_MS)
     assert f"fails at record {seq}" in dialog.verdict.text()
+    dialog.close()
+
+
+def test_the_viewer_finds_a_cut_off_tail_against_a_kept_checkpoint(
+        qtbot, window, ctx, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.gui import audit_view
+
+    for i in range(4):
+        record(ctx, "api.request", f"route:/v1/models#{i}")
+    kept = tmp_path / "kept.json"
+    assert main(["audit", "checkpoint", "-o", str(kept)]) == 0
+    last = ctx.audit.list(limit=1)[0].seq
+    with ctx.audit.store().engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        for table in ("audit_records", "audit_checkpoints"):
+            raw.execute(f"DROP TRIGGER {table}_no_delete")
+        raw.execute(f"DELETE FROM audit_records WHERE seq > {last - 2}")
+        raw.execute("DELETE FROM audit_checkpoints")
+        raw.commit()
+    dialog = _open_viewer(qtbot, window)
+    qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "intact" in dialog.verdict.text(), timeout=WAIT_MS)
+
+    # The user picks the checkpoint file they kept (the file dialog answers for them).
+    monkeypatch.setattr(audit_view.QFileDialog, "getOpenFileName",
+                        lambda *a, **k: (str(kept), ""))
+    qtbot.mouseClick(dialog.against_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "altered" in dialog.verdict.text(), timeout=WAIT_MS)
+    assert f"fails at record {last - 1}" in dialog.verdict.text()
+    assert "truncated" in dialog.verdict.text()
+
+    kept.write_text("{}")  # not a checkpoint: said plainly, the buttons stay usable
+    qtbot.mouseClick(dialog.against_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "could not be checked" in dialog.verdict.text(), timeout=WAIT_MS)
+    assert "holds no audit checkpoint" in dialog.verdict.text()
+    assert dialog.against_button.isEnabled()
     dialog.close()
 
 
