@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 from jaraco.classes.properties import classproperty
@@ -42,7 +43,7 @@ class FolderKeyring(KeyringBackend):
 
     def set_password(self, service: str, username: str, password: str) -> None:
         target = self._file(service, username)
-        tmp = target.with_suffix(".tmp")
+        tmp = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(password)
             fh.flush()

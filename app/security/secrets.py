@@ -118,6 +118,7 @@ class Secrets:
         self._vault_salt: bytes | None = None
         # The user was asked for a passphrase and chose to go on without one.
         self.declined = False
+        self._file_lock: Any = None
 
     # -- where -------------------------------------------------------------------------
 
@@ -174,8 +175,8 @@ class Secrets:
         if self._choose() == "keyring":
             self._keyring_call("save", lambda kr: kr.set_password(SERVICE, name, value), name)
             return
-        with self._lock:
-            vault = dict(self._open_vault(create=True))
+        with self._lock, self.creation_lock():
+            vault = dict(self._latest_vault())
             vault[name] = value
             self._write_vault(vault)
 
@@ -192,10 +193,10 @@ class Secrets:
 
             self._keyring_call("delete", drop, name)
             return
-        with self._lock:
+        with self._lock, self.creation_lock():
             if not self.vault_path.exists():
                 return
-            vault = dict(self._open_vault(create=False))
+            vault = dict(self._latest_vault())
             if vault.pop(name, None) is not None:
                 self._write_vault(vault)
 
@@ -208,12 +209,34 @@ class Secrets:
 
     def installation_id(self, *, create: bool = True) -> str | None:
         """This installation's identity (a random UUID kept with the other secrets)."""
-        with self._lock:
-            found = self.get(INSTALLATION_ID)
-            if found is None and create:
-                found = str(uuid.uuid4())
-                self.set(INSTALLATION_ID, found)
+        if not create:
+            return self.get(INSTALLATION_ID)
+        return self.get_or_create(INSTALLATION_ID, lambda: str(uuid.uuid4()))
+
+    def get_or_create(self, name: str, make: Callable[[], str]) -> str:
+        """The secret ``name``, made with ``make()`` and saved if there is none yet; the
+        check and the save happen under a lock that other processes of this user
+        honour too, so two of them starting at once never make two different ones."""
+        with self._lock, self.creation_lock():
+            found = self.get(name)
+            if found is None:
+                found = make()
+                self.set(name, found)
             return found
+
+    def get_or_create_bytes(self, name: str, make: Callable[[], bytes]) -> bytes:
+        value = self.get_or_create(name, lambda: base64.b64encode(make()).decode("ascii"))
+        return base64.b64decode(value)
+
+    def creation_lock(self) -> Any:
+        """An OS file lock in the config folder, held while a secret is made or the locked
+        file rewritten (one lock object, so that holding it again in this thread is fine)."""
+        if self._file_lock is None:
+            from filelock import FileLock
+
+            self.vault_path.parent.mkdir(parents=True, exist_ok=True)
+            self._file_lock = FileLock(str(self.vault_path.with_name("secrets.lock")), timeout=60)
+        return self._file_lock
 
     def _keyring_call(self, what: str, call: Callable[[Any], Any], name: str) -> Any:
         import keyring
@@ -279,23 +302,30 @@ class Secrets:
         self._write_vault({})
         log.info("created the passphrase-locked key file %s", self.vault_path)
 
-    def _decrypt(self, passphrase: str) -> dict[str, str]:
-        from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+    def _read_doc(self) -> tuple[bytes, tuple[int, int, int], bytes, bytes]:
         try:
             doc = json.loads(self.vault_path.read_text(encoding="utf-8"))
             kdf = doc["kdf"]
-            salt = base64.b64decode(kdf["salt"])
-            n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
-            nonce = base64.b64decode(doc["nonce"])
-            sealed = base64.b64decode(doc["ciphertext"])
+            params = (int(kdf["n"]), int(kdf["r"]), int(kdf["p"]))
+            return (base64.b64decode(kdf["salt"]), params, base64.b64decode(doc["nonce"]),
+                    base64.b64decode(doc["ciphertext"]))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise KeyringUnavailable(
                 f"The key file {self.vault_path} is damaged ({type(exc).__name__}); restore it "
                 "from a backup. It was left untouched."
             ) from None
+
+    def _decrypt(self, passphrase: str) -> dict[str, str]:
+        salt, (n, r, p), nonce, sealed = self._read_doc()
         key = _derive(passphrase, salt, n, r, p)
+        values = self._open_sealed(key, nonce, sealed)
+        self._vault_key, self._vault_salt = key, salt
+        return values
+
+    def _open_sealed(self, key: bytes, nonce: bytes, sealed: bytes) -> dict[str, str]:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         try:
             plain = AESGCM(key).decrypt(nonce, sealed, _AAD)
         except InvalidTag:
@@ -303,9 +333,22 @@ class Secrets:
                 f"Wrong passphrase for {self.vault_path} (or the file was altered). "
                 "Nothing was changed; try again."
             ) from None
-        self._vault_key, self._vault_salt = key, salt
         values = json.loads(plain.decode("utf-8"))
         return {str(k): str(v) for k, v in values.items()}
+
+    def _latest_vault(self) -> dict[str, str]:
+        """The locked file as it is on disk now (another process of this user may have
+        added a secret since we read it), decrypted with the key this session unlocked."""
+        self._open_vault(create=True)
+        salt, _params, nonce, sealed = self._read_doc()
+        if salt != self._vault_salt:
+            raise KeyringUnavailable(
+                f"The key file {self.vault_path} was replaced by another program while "
+                "Open-AutoGLM was running; nothing was changed. Start Open-AutoGLM again."
+            )
+        assert self._vault_key is not None
+        self._vault = self._open_sealed(self._vault_key, nonce, sealed)
+        return self._vault
 
     def _write_vault(self, values: dict[str, str]) -> None:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM

@@ -140,12 +140,10 @@ class AuditTrail:
                 signing = secrets.get_bytes(AUDIT_SIGNING_KEY)
                 if mac_key is None or signing is None:
                     self._refuse_new_keys_for_old_records()
-                if mac_key is None:
-                    mac_key = os.urandom(32)
-                    secrets.set_bytes(AUDIT_KEY, mac_key)
-                if signing is None:
-                    signing = new_signing_key()
-                    secrets.set_bytes(AUDIT_SIGNING_KEY, signing)
+                # Made under the secrets' creation lock: server instances starting
+                # together on one data folder must all sign with the same keys.
+                mac_key = mac_key or secrets.get_or_create_bytes(AUDIT_KEY, lambda: os.urandom(32))
+                signing = signing or secrets.get_or_create_bytes(AUDIT_SIGNING_KEY, new_signing_key)
                 self._keys = AuditKeys(mac_key, signing, secrets.installation_id() or "")
             return self._keys
 

@@ -151,19 +151,33 @@ def open_user_store(ctx: AppContext, progress: Progress | None = None) -> Store:
     stays plain only where no key store can be had at all (no keyring, and the user
     was asked for a passphrase and gave none), and the policy allows it.
     """
-    with _opening(ctx.paths.database):
+    with _opening(ctx.paths.database), _opening_across_processes(ctx.paths.database):
         return _open_user_store(ctx, progress)
 
 
-_locks: dict[Path, threading.Lock] = {}
+_locks: dict[Path, threading.RLock] = {}
+_file_locks: dict[Path, Any] = {}
 _locks_guard = threading.Lock()
 
 
-def _opening(database: Path) -> threading.Lock:
+def _opening(database: Path) -> threading.RLock:
     """One opening at a time per database in this process: two threads must never both
     make a key for a new database, or both convert a plain one."""
     with _locks_guard:
-        return _locks.setdefault(Path(database).resolve(), threading.Lock())
+        return _locks.setdefault(Path(database).resolve(), threading.RLock())
+
+
+def _opening_across_processes(database: Path) -> Any:
+    """The same between processes (the desktop app, a CLI, server instances sharing a
+    data folder): an OS file lock beside the database, held while it is opened."""
+    from filelock import FileLock
+
+    path = Path(database).resolve()
+    with _locks_guard:
+        if path not in _file_locks:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _file_locks[path] = FileLock(str(path.with_name(path.name + ".lock")), timeout=300)
+        return _file_locks[path]
 
 
 def _open_user_store(ctx: AppContext, progress: Progress | None) -> Store:

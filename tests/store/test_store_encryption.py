@@ -368,3 +368,32 @@ def test_a_policy_that_requires_encryption_refuses_to_store_in_clear(
     with pytest.raises(PolicyViolation, match="requires the conversation database to be encrypted"):
         open_user_store(ctx)
     assert not ctx.paths.database.exists()
+
+
+OPEN_AND_WRITE = r"""
+import sys
+from app.services.context import open_context
+from app.services.storage import open_user_store
+ctx = open_context()
+with open_user_store(ctx) as store, store.repo() as repo:
+    repo.create_conversation(title="from process " + sys.argv[1])
+print(ctx.secrets.installation_id(), flush=True)
+"""
+
+
+def test_processes_meeting_one_new_data_folder_agree_on_one_key() -> None:
+    # A desktop app, a CLI and server instances may all start on a brand-new folder.
+    procs = [
+        subprocess.Popen([sys.executable, "-c", OPEN_AND_WRITE, str(i)], cwd=REPO_ROOT,
+                         env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+        for i in range(4)
+    ]
+    outputs = [proc.communicate(timeout=120) for proc in procs]
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+    assert len({out.strip() for out, _ in outputs}) == 1, "one installation id for all"
+    ctx = open_context()
+    with open_user_store(ctx) as store, store.repo(write=False) as repo:
+        titles = sorted(c.title for c in repo.list_conversations())
+    assert titles == [f"from process {i}" for i in range(4)]
