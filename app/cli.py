@@ -13,113 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__
+from app.cli_support import (
+    Progress,
+    cli_context,
+    emit_json,
+    load_model_for,
+    open_conversations_for,
+    safety_for,
+    safety_note,
+    sampling_for,
+    saved_note,
+    stream_to_stdout,
+)
 from app.config import DATA_DIR_ENV
 from app.errors import AppError, Cancelled
 
 log = logging.getLogger("app.cli")
-
-
-# -- output helpers ---------------------------------------------------------------------------
-
-def _emit_json(obj: Any) -> None:
-    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")
-
-
-class _Progress:
-    """A one-line progress meter on stderr, shown only on a terminal."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.tty = sys.stderr.isatty()
-        self._last = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.tty or total <= 0:
-            return
-        pct = int(done * 100 / total)
-        if pct != self._last:
-            self._last = pct
-            sys.stderr.write(f"\r{self.label}: {pct:3d}% of {total / 2**20:.0f} MiB")
-            sys.stderr.flush()
-            if done >= total:
-                sys.stderr.write("\n")
-
-
-# -- context ----------------------------------------------------------------------------------
-
-def _ctx(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from app.cli_store import attach_prompt
-    from app.services.context import open_context
-
-    return attach_prompt(open_context(args.data_dir))
-
-
-def _conversations(ctx: Any) -> Any:
-    """The conversations service, its store encrypted (with progress if it must convert)."""
-    from app.cli_store import say_store_notice
-    from app.services.conversations import open_conversations
-
-    convs = open_conversations(ctx, progress=_Progress("encrypting the conversation database"))
-    say_store_notice(ctx)
-    return convs
-
-
-def _load(args: argparse.Namespace, ctx: Any) -> Any:
-    from app.services.models import load_model
-
-    return load_model(
-        ctx, args.model, allow_unsigned=args.allow_unsigned, n_ctx=args.ctx,
-        gpu_layers=args.gpu_layers, threads=args.threads,
-        progress=_Progress("verifying model"),
-    )
-
-
-def _params(args: argparse.Namespace, ctx: Any) -> Any:
-    from app.services.chat import sampling_from_settings
-
-    return sampling_from_settings(
-        ctx.settings, seed=args.seed, temperature=args.temperature, max_tokens=args.max_tokens,
-        top_p=args.top_p, top_k=args.top_k, min_p=args.min_p, repeat_penalty=args.repeat_penalty,
-        stop=args.stop or None,
-    )
-
-
-def _stream_to_stdout(gen: Any, cancel: threading.Event | None = None, *, show: bool = True) -> bool:
-    """Print a reply as it streams; True when Ctrl-C stopped it. A stopped reply is read
-    to its end (the engine stops within a token) so that it is saved as interrupted."""
-    out = sys.stdout
-    stopped = False
-    while True:
-        try:
-            for piece in gen:
-                if show:
-                    out.write(piece)
-                    out.flush()
-            return stopped
-        except KeyboardInterrupt:
-            if cancel is None or stopped:
-                raise
-            cancel.set()
-            stopped = True
-
-
-def _safety(ctx: Any) -> Any:
-    from app.services.safety import Safety
-
-    return Safety.for_context(ctx)
-
-
-def _safety_note(events: Sequence[Any]) -> None:
-    """One line on stderr per thing the safety filter did, so scripts keep a clean stdout."""
-    for event in events:
-        sys.stderr.write(f"safety: {event.describe()}\n")
-
-
-def _saved_note(conversation_id: str | None) -> None:
-    if conversation_id and sys.stderr.isatty():
-        short = conversation_id[:8]
-        sys.stderr.write(f"saved as conversation {short} (autoglm chat --continue {short})\n")
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -127,7 +36,7 @@ def _saved_note(conversation_id: str | None) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from app.services.chat import ask
 
-    ctx = _ctx(args)
+    ctx = cli_context(args)
     prompt = " ".join(args.prompt) if args.prompt else sys.stdin.read()
     if not prompt.strip():
         raise AppError("nothing to ask: give a prompt or pipe text on standard input")
@@ -135,31 +44,31 @@ def cmd_ask(args: argparse.Namespace) -> int:
         from app.cli_docs import ask_docs
 
         return ask_docs(args, prompt)
-    convs = None if args.no_history else _conversations(ctx)
-    model = _load(args, ctx)
+    convs = None if args.no_history else open_conversations_for(ctx)
+    model = load_model_for(args, ctx)
     cancel = threading.Event()
     conversation_id = None
     try:
         if convs is None:
             system = args.system if args.system is not None else ctx.settings.get("system_prompt")
-            reply: Any = ask(model, prompt, _params(args, ctx), system=system or None, cancel=cancel,
-                             safety=_safety(ctx))
+            reply: Any = ask(model, prompt, sampling_for(args, ctx), system=system or None, cancel=cancel,
+                             safety=safety_for(ctx))
         else:
             convs.model = model
             conversation_id = convs.create(system_prompt=args.system).id
-            reply = convs.send(conversation_id, prompt, params=_params(args, ctx), cancel=cancel)
-        stopped = _stream_to_stdout(reply, cancel, show=not args.json)
+            reply = convs.send(conversation_id, prompt, params=sampling_for(args, ctx), cancel=cancel)
+        stopped = stream_to_stdout(reply, cancel, show=not args.json)
         if args.json:
             out = {"model": model.name, "text": reply.text, "stats": reply.stats.as_dict(),
                    "safety": [e.as_dict() for e in reply.safety]}
             if conversation_id:
                 out.update(conversation_id=conversation_id, message_id=reply.message_id,
                            status=reply.status)
-            _emit_json(out)
+            emit_json(out)
         else:
             sys.stdout.write("\n")
-        _safety_note(reply.safety)
-        _saved_note(conversation_id)
+        safety_note(reply.safety)
+        saved_note(conversation_id)
         if stopped:
             sys.stderr.write("stopped\n")
             return 130
@@ -173,21 +82,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from app.services.chat import ChatSession
 
-    ctx = _ctx(args)
+    ctx = cli_context(args)
     if args.continue_id and args.no_history:
         raise AppError("--continue needs the history: leave out --no-history")
-    convs = None if args.no_history else _conversations(ctx)
+    convs = None if args.no_history else open_conversations_for(ctx)
     try:
         # A wrong id fails before the model loads.
         resumed = convs.get(args.continue_id) if convs and args.continue_id else None
-        model = _load(args, ctx)
+        model = load_model_for(args, ctx)
     except BaseException:
         if convs is not None:
             convs.close()
         raise
-    params = _params(args, ctx)
+    params = sampling_for(args, ctx)
     system = args.system if args.system is not None else ctx.settings.get("system_prompt")
-    session = ChatSession(model, params, system=system or None, safety=_safety(ctx))
+    session = ChatSession(model, params, system=system or None, safety=safety_for(ctx))
     conversation_id = resumed.id if resumed else None
     interactive = sys.stdin.isatty()
     if interactive:
@@ -226,38 +135,38 @@ def cmd_chat(args: argparse.Namespace) -> int:
                     raise
                 sys.stderr.write(f"autoglm: error: {exc}\n")
                 continue
-            if _stream_to_stdout(reply, cancel):
+            if stream_to_stdout(reply, cancel):
                 sys.stderr.write("\n[stopped]")
             if convs is None:
                 session.commit(reply)
             sys.stdout.write("\n")
             sys.stdout.flush()
-            _safety_note(reply.safety)
+            safety_note(reply.safety)
             if args.json:
                 out: dict[str, Any] = {"stats": reply.stats.as_dict(),
                                        "safety": [e.as_dict() for e in reply.safety]}
                 if conversation_id:
                     out.update(conversation_id=conversation_id, message_id=reply.message_id)
-                _emit_json(out)
+                emit_json(out)
     finally:
         if convs is not None:
             convs.close()  # first: a title being made still uses the model
         model.close()
-        _saved_note(conversation_id)
+        saved_note(conversation_id)
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
 
     action = args.history_cmd or "list"
-    with _conversations(_ctx(args)) as convs:
+    with open_conversations_for(cli_context(args)) as convs:
         if action in ("list", "search"):
             query = " ".join(args.text) if action == "search" else None
             if action == "search" and not (query or "").strip():
                 raise AppError("search for what? give one or more words")
             found = convs.list(query=query, limit=args.limit, offset=args.offset)
             if args.json:
-                _emit_json([{"id": c.id, "title": c.title, "updated_at": c.updated_at.isoformat(),
+                emit_json([{"id": c.id, "title": c.title, "updated_at": c.updated_at.isoformat(),
                              "snippet": c.snippet} for c in found])
             elif not found:
                 print(f"No conversation matches {query!r}." if query else "No conversations yet.")
@@ -268,7 +177,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         elif action == "show":
             view = convs.get(args.id)
             if args.json:
-                _emit_json(json.loads(convs.export(view.id, "json", outbound=False)))
+                emit_json(json.loads(convs.export(view.id, "json", outbound=False)))
             else:
                 _print_conversation(view)
         elif action == "export":
@@ -285,7 +194,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             view = convs.get(args.id)
             convs.delete(view.id)
             if args.json:
-                _emit_json({"deleted": view.id, "title": view.title})
+                emit_json({"deleted": view.id, "title": view.title})
             else:
                 print(f"deleted {view.id[:8]}  {view.title or '(untitled)'}")
     return 0
@@ -314,11 +223,11 @@ def _print_conversation(view: Any) -> None:
 def cmd_models(args: argparse.Namespace) -> int:
     from app.services import models as svc
 
-    ctx = _ctx(args)
+    ctx = cli_context(args)
     if args.models_cmd == "list":
-        entries = svc.list_models(ctx, verify=args.verify, progress=_Progress("verifying"))
+        entries = svc.list_models(ctx, verify=args.verify, progress=Progress("verifying"))
         if args.json:
-            _emit_json([_entry_json(e) for e in entries])
+            emit_json([_entry_json(e) for e in entries])
             return 0
         if not entries:
             print("No models found. Folders searched: " + ", ".join(map(str, ctx.model_dirs())))
@@ -334,7 +243,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.models_cmd == "verify":
         cancel = threading.Event()
         try:
-            verified = svc.verify(ctx, Path(args.path), progress=_Progress("hashing"), cancel=cancel)
+            verified = svc.verify(ctx, Path(args.path), progress=Progress("hashing"), cancel=cancel)
         except KeyboardInterrupt:
             cancel.set()
             raise Cancelled() from None
@@ -342,12 +251,12 @@ def cmd_models(args: argparse.Namespace) -> int:
         result = {"path": str(args.path), "status": "verified", "sha256": verified.sha256,
                   "signer": verified.signer}
         if args.json:
-            _emit_json(result)
+            emit_json(result)
         else:
             print(f"verified: {args.path} (sha256 {verified.sha256[:16]}…, signed by {verified.signer})")
         return 0
     if args.models_cmd == "sign":
-        from app.cli_store import signing_key_passphrase
+        from app.cli_support import signing_key_passphrase
         from app.security.keys import key_is_encrypted
         from app.security.manifest import sign_model
 
@@ -390,9 +299,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
     from app.security.keys import generate_key
     from app.services.models import trust_key, untrust_key
 
-    ctx = _ctx(args)
+    ctx = cli_context(args)
     if args.keys_cmd == "generate":
-        from app.cli_store import signing_key_passphrase
+        from app.cli_support import signing_key_passphrase
         from app.security.keys import PASSPHRASE_ENV
 
         passphrase = "" if args.no_passphrase else signing_key_passphrase(creating=True)
@@ -407,7 +316,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     if args.keys_cmd == "list":
         keys = ctx.trust.list()
         if args.json:
-            _emit_json([{"key_id": k.key_id, "name": k.name, "source": str(getattr(k, "source", ""))}
+            emit_json([{"key_id": k.key_id, "name": k.name, "source": str(getattr(k, "source", ""))}
                         for k in keys])
         else:
             for k in keys:
@@ -433,7 +342,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             text = Path(args.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise AppError(f"cannot read {args.file}: {exc}") from None
-    safety = _safety(_ctx(args))
+    safety = safety_for(cli_context(args))
     if args.redact:
         sys.stdout.write(safety.redact(text, args.direction))
         return 0
@@ -456,9 +365,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from app.services.doctor import diagnose
 
-    report = diagnose(_ctx(args), args.model)
+    report = diagnose(cli_context(args), args.model)
     if args.json:
-        _emit_json(report)
+        emit_json(report)
         return 0
     b = report.get("backend", {})
     print(f"Open-AutoGLM {report['version']} on Python {report['python']} ({report['platform']})")
@@ -499,15 +408,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         drain_s=args.drain_timeout, require_key=args.require_key, kv_unified=args.kv_unified,
         n_batch=args.batch_size,
     )
-    return serve(_ctx(args), options)
+    return serve(cli_context(args), options)
 
 
 def _serve_keys(args: argparse.Namespace) -> int:
-    store = _ctx(args).api_keys
+    store = cli_context(args).api_keys
     if args.serve_keys_cmd == "create":
         key, secret = store.create(args.name, args.rate_limit)
         if args.json:
-            _emit_json({"key_id": key.key_id, "name": key.name, "key": secret})
+            emit_json({"key_id": key.key_id, "name": key.name, "key": secret})
         else:
             sys.stderr.write(f"API key {key.key_id} ({key.name}); it is shown only this once:\n")
             print(secret)
@@ -515,7 +424,7 @@ def _serve_keys(args: argparse.Namespace) -> int:
     if args.serve_keys_cmd == "list":
         keys = store.list()
         if args.json:
-            _emit_json([{"key_id": k.key_id, "name": k.name, "created_at": k.created_at,
+            emit_json([{"key_id": k.key_id, "name": k.name, "created_at": k.created_at,
                          "revoked_at": k.revoked_at, "rate_limit": k.rate_limit} for k in keys])
         elif not keys:
             print("No API keys. `autoglm serve keys create NAME` makes one.")

@@ -30,21 +30,21 @@ def _date(text: str) -> datetime:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from app.cli import _ctx, _emit_json
+    from app.cli_support import cli_context, emit_json
 
     action = args.audit_cmd or "list"
     if action == "verify" and args.export:
         from app.services.audit import verify_export
 
-        return _report(verify_export(Path(args.export)), args.json, _emit_json)
-    ctx = _ctx(args)
+        return _report(verify_export(Path(args.export)), args.json, emit_json)
+    ctx = cli_context(args)
     trail = ctx.audit
     try:
         if action == "list":
             entries = trail.list(limit=args.limit, action=args.action, since=args.since,
                                  until=args.until)
             if args.json:
-                _emit_json([e.as_json() for e in entries])
+                emit_json([e.as_json() for e in entries])
                 return 0
             for e in entries:
                 details = json.dumps(e.details, ensure_ascii=False, sort_keys=True)
@@ -53,7 +53,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             return 0
         if action == "verify":
             checkpoint = Path(args.checkpoint) if args.checkpoint else None
-            return _report(trail.verify(checkpoint), args.json, _emit_json)
+            return _report(trail.verify(checkpoint), args.json, emit_json)
         if action == "export":
             if args.output:
                 with open(args.output, "w", encoding="utf-8") as out:

@@ -33,11 +33,11 @@ class _FileProgress:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from app.cli import _ctx
+    from app.cli_support import cli_context
     from app.services.documents import open_documents
 
     action = args.docs_cmd or "list"
-    with open_documents(_ctx(args)) as docs:
+    with open_documents(cli_context(args)) as docs:
         if action == "add":
             return _add(args, docs)
         if action == "list":
@@ -55,10 +55,10 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def _out(args: argparse.Namespace, data: Any, lines: list[str]) -> None:
-    from app.cli import _emit_json
+    from app.cli_support import emit_json
 
     if args.json:
-        _emit_json(data)
+        emit_json(data)
     else:
         for line in lines:
             print(line)
@@ -136,18 +136,25 @@ def _collections(args: argparse.Namespace, docs: Any) -> int:
 
 def ask_docs(args: argparse.Namespace, prompt: str) -> int:
     """`autoglm ask --docs NAME`: an answer from the collection's passages, then its sources."""
-    from app.cli import _ctx, _emit_json, _load, _params, _saved_note, _stream_to_stdout
+    from app.cli_support import (
+        cli_context,
+        emit_json,
+        load_model_for,
+        sampling_for,
+        saved_note,
+        stream_to_stdout,
+    )
     from app.services.documents import open_documents
 
-    ctx = _ctx(args)
+    ctx = cli_context(args)
     with open_documents(ctx) as docs:
         docs.search(args.docs, prompt, 1)  # a wrong collection name fails before the model loads
-        model = _load(args, ctx)
+        model = load_model_for(args, ctx)
         cancel = threading.Event()
         try:
-            answer = docs.answer(model, args.docs, prompt, _params(args, ctx), cancel)
+            answer = docs.answer(model, args.docs, prompt, sampling_for(args, ctx), cancel)
             try:
-                stopped = _stream_to_stdout(answer, cancel, show=not args.json)
+                stopped = stream_to_stdout(answer, cancel, show=not args.json)
             except Cancelled:
                 stopped = True
             conversation_id = None
@@ -155,12 +162,12 @@ def ask_docs(args: argparse.Namespace, prompt: str) -> int:
                 from app.services.doc_answers import save
 
                 conversation_id = save(docs, answer, model=model.name,
-                                       params=_params(args, ctx))
+                                       params=sampling_for(args, ctx))
         finally:
             model.close()
     sources = answer.sources
     if args.json:
-        _emit_json({"model": model.name, "collection": args.docs, "text": answer.text,
+        emit_json({"model": model.name, "collection": args.docs, "text": answer.text,
                     "conversation_id": conversation_id,
                     "found": answer.found,
                     "citations": [{**p.as_json(), "how": how} for p, how in sources],
@@ -173,7 +180,7 @@ def ask_docs(args: argparse.Namespace, prompt: str) -> int:
             for p, how in sources or [(p, "") for p in answer.passages]:
                 note = " (not cited; the answer restates it)" if how == "matched" else ""
                 print(f"  [{p.number}] {p.source}{note}")
-    _saved_note(conversation_id)
+    saved_note(conversation_id)
     if stopped:
         sys.stderr.write("stopped\n")
         return 130

@@ -1,84 +1,30 @@
-"""The command line's side of the encrypted store: the passphrase prompt, what it says when
-the store stays unencrypted, and `autoglm store status|rekey`."""
+"""`autoglm store status|encrypt|rekey`: the conversation database's encryption."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 from typing import Any
-
-from app.errors import AppError
-
-
-def prompt_passphrase(creating: bool) -> str | None:
-    """Ask on the terminal for the passphrase of the locked key file; None without one."""
-    if not sys.stdin.isatty():
-        return None
-    from app.security.secrets import MIN_PASSPHRASE
-
-    if creating:
-        sys.stderr.write(
-            "No system keyring was found. Choose a passphrase to lock the key file that "
-            f"protects your conversations (at least {MIN_PASSPHRASE} characters; you will "
-            "type it once each time Open-AutoGLM starts).\n"
-        )
-        first = getpass.getpass("New passphrase: ")
-        if first != getpass.getpass("Type it again: "):
-            raise AppError("The two passphrases differ; nothing was stored.")
-        return first
-    return getpass.getpass("Passphrase for Open-AutoGLM's key file: ")
-
-
-def signing_key_passphrase(*, creating: bool, key_file: Any = None) -> str | None:
-    """The passphrase of a private signing key: $AUTOGLM_KEY_PASSPHRASE, else asked on the
-    terminal; None where neither can be had."""
-    import os
-
-    from app.security.keys import PASSPHRASE_ENV
-
-    if os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV]
-    if not sys.stdin.isatty():
-        return None
-    if creating:
-        first = getpass.getpass("Passphrase for the new signing key: ")
-        if first != getpass.getpass("Type it again: "):
-            raise AppError("The two passphrases differ; no key was made.")
-        return first or None
-    return getpass.getpass(f"Passphrase for the signing key {key_file}: ")
-
-
-def attach_prompt(ctx: Any) -> Any:
-    ctx.secrets.ask_passphrase = prompt_passphrase
-    return ctx
-
-
-def say_store_notice(ctx: Any) -> None:
-    """Once per run, when the conversation store had to stay unencrypted."""
-    if ctx.store_notice:
-        sys.stderr.write(f"autoglm: warning: {ctx.store_notice}\n")
 
 
 def cmd_store(args: argparse.Namespace) -> int:
-    from app.cli import _ctx, _emit_json, _Progress
+    from app.cli_support import Progress, cli_context, emit_json, say_store_notice
     from app.services.storage import open_user_store, rekey_store, store_status
 
-    ctx = _ctx(args)
+    ctx = cli_context(args)
     action = args.store_cmd or "status"
     if action == "rekey":
-        status = rekey_store(ctx, progress=_Progress("re-encrypting the conversation database"))
+        status = rekey_store(ctx, progress=Progress("re-encrypting the conversation database"))
         if args.json:
-            _emit_json(status.as_dict())
+            emit_json(status.as_dict())
         else:
             print(f"The conversation database has a new key, kept in {status.key_store}.")
         return 0
     if action == "encrypt":
-        open_user_store(ctx, progress=_Progress("encrypting the conversation database")).close()
+        open_user_store(ctx, progress=Progress("encrypting the conversation database")).close()
         say_store_notice(ctx)
     status = store_status(ctx)
     if args.json:
-        _emit_json(status.as_dict())
+        emit_json(status.as_dict())
         return 0
     print(f"database: {status.path}")
     print(f"state: {status.state}")
