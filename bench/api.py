@@ -165,6 +165,12 @@ def main() -> int:
     levels = [int(c) for c in args.concurrency.split(",")]
     exe = build_tool("llama-server")
     data = tempfile.mkdtemp(prefix="autoglm-bench-api-")
+    from tests.keyring_backends import use_folder_keyring
+
+    # Throwaway data with a folder keyring, inherited by the server: its audit records
+    # are written as they are for a user with a keyring, and nothing waits on a passphrase.
+    use_folder_keyring(Path(data) / "keyring")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     p_ours, p_ref = free_port(), free_port()
     ours = Server("autoglm serve", [
         str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").exists() else sys.executable,

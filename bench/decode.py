@@ -43,6 +43,9 @@ class Ours:
         from app.services.models import load_model
 
         self._tmp = tempfile.TemporaryDirectory()
+        from tests.keyring_backends import use_folder_keyring
+
+        use_folder_keyring(Path(self._tmp.name) / "keyring")  # throwaway data: never a real keyring
         self.ctx = open_context(self._tmp.name)
         self.loaded = load_model(self.ctx, model, threads=threads, n_ctx=2048, gpu_layers=gpu_layers,
                                  allow_unsigned=unsigned)
