@@ -29,6 +29,7 @@ from app.gui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    is_alive,
 )
 from app.gui.widgets import row_table
 from app.gui.workers import VerifyWorker
@@ -166,6 +167,8 @@ class ModelManagerDialog(QDialog):
         self.taskman.run(lambda: list_models(ctx), lambda entries: self._listed(entries, verify))
 
     def _listed(self, entries: list[ModelEntry], verify: bool) -> None:
+        if not is_alive(self):  # the dialog was closed (and deleted) while models were listed
+            return
         self.entries = list(entries)
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
@@ -374,14 +377,17 @@ class ModelManagerDialog(QDialog):
         self.progress.setVisible(True)
 
         def done(dest: Path) -> None:
+            if not is_alive(self):  # closed meanwhile: the import itself is done and kept
+                return
             self.progress.setVisible(False)
             self.progress_label.clear()
             self.imported.emit(str(dest))
             self.refresh()
 
         def failed(exc: BaseException) -> None:
-            self.progress.setVisible(False)
-            self.progress_label.clear()
+            if is_alive(self):
+                self.progress.setVisible(False)
+                self.progress_label.clear()
             if self.taskman.on_error is not None:
                 self.taskman.on_error(exc)
 

@@ -50,7 +50,7 @@ NO_KEYRING = (
 class PassphraseRequired(KeyringUnavailable):
     """The keys are in the passphrase-locked file and no passphrase was given."""
 
-    exit_code = 42
+    exit_code = 44  # 42 is the safety filter's block
 
 
 class WrongPassphrase(KeyringUnavailable):
