@@ -72,3 +72,26 @@ def engine(default_model_path: Path):  # type: ignore[no-untyped-def]
                       name=default_model_path.name)
     yield eng
     eng.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database at the newest schema, built once and copied per test."""
+    from app.store.migrate import migrate
+
+    path = tmp_path_factory.mktemp("template") / "autoglm.sqlite3"
+    migrate(path)
+    return path
+
+
+@pytest.fixture
+def ctx(isolate: Path, migrated_database: Path):  # type: ignore[no-untyped-def]
+    """The app's context on this test's data folder (AUTOGLM_DATA_DIR), its database fresh
+    (a plain copy, which the first opening encrypts as it would a last release's file)."""
+    import shutil
+
+    from app.services.context import open_context
+
+    context = open_context()
+    shutil.copyfile(migrated_database, context.paths.database)
+    return context

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,22 +55,6 @@ def broken(tmp_path: Path) -> Path:
     (root / "fake.pdf").write_text("this is not a PDF at all", encoding="utf-8")
     (root / "good.txt").write_text("Cold chains keep food fresh.", encoding="utf-8")
     return root
-
-
-@pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from app.store.migrate import migrate
-
-    path = tmp_path_factory.mktemp("template") / "autoglm.sqlite3"
-    migrate(path)
-    return path
-
-
-@pytest.fixture
-def ctx(isolate: Path, migrated_database: Path) -> AppContext:
-    context = open_context()
-    shutil.copyfile(migrated_database, context.paths.database)
-    return context
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -28,24 +26,6 @@ def loaded_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedMod
     model = load_model(ctx, n_ctx=2048, threads=1)
     yield model
     model.close()
-
-
-@pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty database at the newest schema, built once and copied per test."""
-    from app.store.migrate import migrate
-
-    path = tmp_path_factory.mktemp("template") / "autoglm.sqlite3"
-    migrate(path)
-    return path
-
-
-@pytest.fixture
-def ctx(isolate: Path, migrated_database: Path) -> AppContext:
-    """The app's context on this test's data folder (AUTOGLM_DATA_DIR), its database fresh."""
-    context = open_context()
-    shutil.copyfile(migrated_database, context.paths.database)
-    return context
 
 
 @pytest.fixture
