@@ -152,7 +152,11 @@ def open_user_store(ctx: AppContext, progress: Progress | None = None) -> Store:
     was asked for a passphrase and gave none), and the policy allows it.
     """
     with _opening(ctx.paths.database), _opening_across_processes(ctx.paths.database):
-        return _open_user_store(ctx, progress)
+        store = _open_user_store(ctx, progress)
+    from app.services.privacy import purge_at_start
+
+    purge_at_start(ctx, store)  # the retention, as the app starts (it never stops the opening)
+    return store
 
 
 _locks: dict[Path, threading.RLock] = {}

@@ -15,6 +15,7 @@ from app.store.base import (
     outbox_record,
     tombstone,
 )
+from app.store.erase import EraseOps
 from app.store.messages import MessageOps
 from app.store.records import ConversationRecord, MessageRecord, NotFound, OutboxRecord
 from app.store.schema import Conversation, Message, OutboxEntry, Setting, new_id, utcnow
@@ -29,7 +30,7 @@ class _Unset:
 UNSET: Final = _Unset()
 
 
-class Repository(MessageOps):
+class Repository(MessageOps, EraseOps):
     """The store's operations on one Session; the unit of work around it commits.
 
     Every change that must reach the sync server writes its outbox row through

@@ -1,0 +1,520 @@
+"""Data rights: what the app processes and why (the processing records), an export of
+everything it holds about the user, erasure, and the retention purge.
+
+Every door (the GUI's Privacy dialog, ``autoglm privacy``) calls these, so an erasure
+is the same blanking, the same tombstones for the sync server and the same single
+audit record whichever way the user asked for it. Audit records carry counts, never
+text: the chain stays whole and verifiable after an erasure.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.config import N_
+from app.errors import AppError, Cancelled, ConfigError, PolicyViolation
+
+if TYPE_CHECKING:
+    from app.security.audit import AuditEntry
+    from app.services.context import AppContext
+    from app.store.store import Store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+EXPORT_FORMAT = "open-autoglm.privacy-export"
+EXPORT_VERSION = 1
+RECORDS_FORMAT = "open-autoglm.processing-records"
+# Settings that hold the user's own words; erasure puts them back to their defaults.
+# The others (model folders, theme, ports) describe the machine, not the person.
+PERSONAL_SETTINGS = ("system_prompt",)
+DAY = timedelta(days=1)
+
+
+class PrivacyError(AppError):
+    """An export or erasure could not be carried out; the message says what was left."""
+
+    exit_code = 80
+    code = "privacy_error"
+
+
+class EraseNotConfirmed(PrivacyError):
+    """Erasing cannot be undone, and the user did not confirm it."""
+
+    exit_code = 81
+    code = "erase_not_confirmed"
+
+
+# -- processing records ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProcessingRecord:
+    """One kind of data the app processes: what, why, on what legal basis, for how long,
+    where it is kept and whether it leaves the machine. Texts are English, marked for
+    translation where shown; ``{days}`` and the paths are filled in by ``fill``."""
+
+    key: str
+    data: str
+    purpose: str
+    legal_basis: str
+    retention: str
+    location: str
+    leaves_machine: str
+
+    def as_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+CONTRACT = N_("Contract: the service you use the app for (GDPR Art. 6(1)(b))")
+LEGITIMATE = N_("Legitimate interest: keeping the app and your data secure (GDPR Art. 6(1)(f))")
+NOWHERE = N_("No")
+
+# The one list of what the app processes. A new kind of stored data adds a line here.
+RECORDS: tuple[ProcessingRecord, ...] = (
+    ProcessingRecord(
+        "conversations",
+        N_("Conversations: titles, your messages, the model's replies, system prompts and "
+           "summaries"),
+        N_("To show, search and continue your conversations with the model"),
+        CONTRACT, "", N_("The encrypted database {database}"),
+        N_("Only to the sync server your organisation set up, encrypted")),
+    ProcessingRecord(
+        "documents",
+        N_("Documents: file paths, sizes, hashes, and the passages read from them"),
+        N_("To answer your questions from your documents, citing them"),
+        CONTRACT, N_("Until you remove them, or erase your data"),
+        N_("The encrypted database {database}"), NOWHERE),
+    ProcessingRecord(
+        "settings",
+        N_("Settings: your preferences, including your system prompt"),
+        N_("To run the app the way you chose"),
+        CONTRACT, N_("Until you change them, or erase your data"),
+        N_("{settings}, and the encrypted database {database}"), NOWHERE),
+    ProcessingRecord(
+        "audit",
+        N_("Audit log: who did what and when (your user name or an API key's id, actions, "
+           "ids of records, counts); never the text of your messages"),
+        N_("To prove what the app did with your data (accountability)"),
+        N_("Legal obligation or legitimate interest: accountability (GDPR Art. 5(2))"),
+        N_("As long as the database; erasure keeps it, as it holds no content"),
+        N_("The encrypted database {database}"), NOWHERE),
+    ProcessingRecord(
+        "api_keys",
+        N_("API keys of the local server: names, ids, creation times and a hash of each key"),
+        N_("To let only the programs you allowed use the local server"),
+        LEGITIMATE, N_("Until you revoke them"), N_("{api_keys}"), NOWHERE),
+    ProcessingRecord(
+        "sync_outbox",
+        N_("Changes waiting for the sync server: copies of changed conversations and "
+           "messages, and tombstones (ids only) of erased ones"),
+        N_("To synchronise your work when a server can be reached"),
+        CONTRACT, N_("Until the server has accepted them"),
+        N_("The encrypted database {database}"),
+        N_("Only to the sync server your organisation set up, encrypted")),
+    ProcessingRecord(
+        "keys",
+        N_("Keys: the database key, the audit log's keys and this installation's id"),
+        N_("To encrypt your data at rest and sign the audit log"),
+        LEGITIMATE, N_("As long as the data they protect"), N_("{keys}"), NOWHERE),
+    ProcessingRecord(
+        "backups",
+        N_("Copies of the database taken before an upgrade"),
+        N_("To give your data back if an upgrade fails"),
+        LEGITIMATE, N_("The newest three are kept; erasure removes them"),
+        N_("{data} (files ending in .bak), encrypted"), NOWHERE),
+    ProcessingRecord(
+        "logs",
+        N_("Application log: errors and events, never your messages or the replies"),
+        N_("To find the cause of a problem"),
+        LEGITIMATE, N_("Rotated: the oldest files are removed as new ones are written"),
+        N_("{logs}"), NOWHERE),
+)
+RETENTION_KEPT = N_("Until you delete them; no retention period is set")
+RETENTION_DAYS = N_("Erased {days} days after their last change, or when you erase your data")
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long conversations are kept: ``days`` (0: until deleted), and the policy file
+    that fixes it, when one does (then the user's setting is ignored and cannot be changed)."""
+
+    days: int
+    locked_by: str | None = None
+
+
+def retention(ctx: AppContext) -> Retention:
+    """The retention in force: the administrator's policy's, else the user's setting."""
+    from app.security.policy import load_policy
+
+    policy = load_policy()
+    fixed = getattr(policy, "retention_days", None)
+    if fixed is not None:
+        return Retention(max(0, int(fixed)), str(getattr(policy, "source", "policy")))
+    try:
+        days = int(ctx.settings.get("retention_days"))
+    except ConfigError:  # a settings declaration from before retention existed
+        days = 0
+    return Retention(max(0, days))
+
+
+def set_retention(ctx: AppContext, days: int) -> Retention:
+    """Keep conversations ``days`` after their last change (0: until deleted), unless the
+    administrator's policy fixes the retention."""
+    current = retention(ctx)
+    if current.locked_by is not None:
+        raise PolicyViolation(
+            f"The retention is fixed by the administrator's policy ({current.locked_by}) at "
+            f"{current.days} days; it cannot be changed here.")
+    ctx.settings.set("retention_days", days)  # bounds checked (and the change audited) there
+    return retention(ctx)
+
+
+def processing_records(ctx: AppContext) -> list[ProcessingRecord]:
+    """The records with the conversations' retention as it stands (texts untranslated)."""
+    days = retention(ctx).days
+    out = []
+    for record in RECORDS:
+        if record.key == "conversations":
+            record = ProcessingRecord(**{**asdict(record),
+                                         "retention": RETENTION_DAYS if days else RETENTION_KEPT})
+        out.append(record)
+    return out
+
+
+def record_places(ctx: AppContext) -> dict[str, str]:
+    """What the ``{…}`` names in the records' texts stand for on this machine."""
+    return {
+        "database": str(ctx.paths.database), "settings": str(ctx.paths.settings_file),
+        "api_keys": str(ctx.api_keys.path), "logs": str(ctx.paths.logs),
+        "data": str(ctx.paths.data), "keys": _where_keys(ctx),
+        "days": str(retention(ctx).days),
+    }
+
+
+def fill(text: str, places: dict[str, str]) -> str:
+    """A record's text (translated or not) with its ``{…}`` names filled in."""
+    for name, value in places.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
+def records_document(ctx: AppContext) -> dict[str, Any]:
+    """The processing records as one JSON document (``autoglm privacy records``)."""
+    places = record_places(ctx)
+    ret = retention(ctx)
+    return {
+        "format": RECORDS_FORMAT, "version": 1,
+        "generated_at": datetime.now(UTC).isoformat(),
+        "retention_days": ret.days, "retention_locked_by": ret.locked_by,
+        "records": [{k: fill(v, places) for k, v in r.as_json().items()}
+                    for r in processing_records(ctx)],
+    }
+
+
+def _where_keys(ctx: AppContext) -> str:
+    try:
+        return ctx.secrets.where().describe()
+    except Exception:  # noqa: BLE001 - describing must never fail the records
+        return "the system keyring"
+
+
+# -- export ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExportReport:
+    path: str
+    conversations: int
+    messages: int
+    documents: int
+    audit_records: int
+    bytes: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def export_archive(ctx: AppContext, store: Store, out: Path, *, progress: Progress | None = None,
+                   cancel: threading.Event | None = None) -> ExportReport:
+    """Write everything the app holds about the user to the zip ``out``: the conversations
+    with every message (deleted ones not yet erased too), the documents' metadata, the
+    settings, the audit records about them, the processing records and a manifest.
+
+    The archive is written beside ``out`` under a temporary name and renamed into place
+    once complete and on disk, so a full disk, an error or ``cancel`` leaves no half
+    archive. ``progress(done, total)`` counts conversations and the other parts.
+    """
+    from app.services.audit import record
+
+    out = Path(out).expanduser().resolve()
+    if out.is_dir():
+        raise PrivacyError(f"{out} is a folder: give the name of the archive to write.")
+    if not out.parent.is_dir():
+        raise PrivacyError(f"The folder {out.parent} does not exist; nothing was written.")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+    except OSError as exc:
+        raise _write_error(exc, out) from exc
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            counts = _write_archive(ctx, store, fh, progress, cancel)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        record(ctx, "privacy.export", "data:all", "failed", {"error": exc.errno or 0})
+        raise _write_error(exc, out) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    report = ExportReport(str(out), counts["conversations"], counts["messages"],
+                          counts["documents"], counts["audit_records"], out.stat().st_size)
+    record(ctx, "privacy.export", "data:all", "ok",
+           {k: v for k, v in report.as_dict().items() if k != "path"})
+    return report
+
+
+def _write_error(exc: OSError, out: Path) -> PrivacyError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return PrivacyError(f"The disk is full: the archive {out} was not written, and nothing "
+                            "was left behind. Free some space, or choose another disk, and "
+                            "export again.")
+    return PrivacyError(f"Could not write the archive {out}: {exc.strerror or exc}. Nothing was "
+                        "left behind.")
+
+
+def _write_archive(ctx: AppContext, store: Store, fh: Any, progress: Progress | None,
+                   cancel: threading.Event | None) -> dict[str, int]:
+    from app import __version__
+
+    files: list[dict[str, Any]] = []
+    counts = {"conversations": 0, "messages": 0, "documents": 0, "audit_records": 0}
+
+    def step(done: int, total: int) -> None:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        if progress is not None:
+            progress(done, total)
+
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        def put(name: str, doc: Any) -> None:
+            data = (json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n").encode()
+            archive.writestr(name, data)
+            files.append({"name": name, "bytes": len(data),
+                          "sha256": hashlib.sha256(data).hexdigest()})
+
+        with store.repo(write=False) as repo:  # one snapshot: every part agrees
+            conversations = repo.personal_conversations()
+            total = len(conversations) + 4
+            step(0, total)
+            ids: set[str] = set()
+            for i, conv in enumerate(conversations, 1):
+                messages = repo.every_message(conv.id)
+                ids.add(f"conversation:{conv.id}")
+                ids.update(f"message:{m.id}" for m in messages)
+                put(f"conversations/{conv.id}.json", {
+                    **conv.as_json(), "messages": [m.as_json() for m in messages]})
+                counts["conversations"] += 1
+                counts["messages"] += len(messages)
+                step(i, total)
+            collections = repo.documents_metadata()
+            stored = repo.stored_settings()
+        for col in collections:
+            ids.add(f"collection:{col['id']}")
+            for doc in col["documents"]:
+                ids.add(f"document:{doc['id']}")
+                counts["documents"] += 1
+        put("documents.json", {"collections": collections})
+        step(total - 3, total)
+        put("settings.json", {"preferences": ctx.settings.as_dict(), "stored": stored,
+                              "api_keys": [_key_json(k) for k in _api_keys(ctx)]})
+        step(total - 2, total)
+        entries = _audit_about_user(ctx, store, ids)
+        counts["audit_records"] = len(entries)
+        put("audit.json", {"records": [e.as_json() for e in entries]})
+        step(total - 1, total)
+        put("processing_records.json", records_document(ctx))
+        manifest = {
+            "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
+            "created_at": datetime.now(UTC).isoformat(), "app_version": __version__,
+            "counts": counts, "files": files,
+            "note": "Everything Open-AutoGLM held about you when this was written. "
+                    "Each file's SHA-256 is listed here.",
+        }
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+        step(total, total)
+    return counts
+
+
+def _api_keys(ctx: AppContext) -> list[Any]:
+    try:
+        return list(ctx.api_keys.list())
+    except AppError as exc:  # a damaged key file: say so in the log, export the rest
+        log.warning("API keys left out of the export: %s", exc)
+        return []
+
+
+def _key_json(key: Any) -> dict[str, Any]:
+    return {"key_id": key.key_id, "name": key.name, "created_at": key.created_at,
+            "revoked_at": key.revoked_at}
+
+
+def _audit_about_user(ctx: AppContext, store: Store, ids: set[str]) -> list[AuditEntry]:
+    """Audit records of this user's doing, or about one of their records."""
+    from app.services.audit import os_actor
+    from app.store import audit as audit_store
+
+    me = os_actor()
+    with store.session(write=False) as session:
+        return [e for e in audit_store.entries(session) if e.actor == me or e.object in ids]
+
+
+# -- erasure -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EraseReport:
+    conversations: int = 0
+    messages: int = 0
+    collections: int = 0
+    documents: int = 0
+    chunks: int = 0
+    settings: int = 0
+    backups: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def erase_all(ctx: AppContext, store: Store) -> EraseReport:
+    """Erase everything of the user's on this machine: conversations and messages become
+    tombstones without text (queued for the sync server), documents, passages and stored
+    settings are removed, the settings holding the user's words go back to their defaults,
+    and the copies taken before upgrades are destroyed. One audit record, with counts."""
+    report = _erase(ctx, store, None, "privacy.erase")
+    for name in PERSONAL_SETTINGS:
+        try:
+            ctx.settings.reset(name)
+        except AppError as exc:  # fixed by policy: it is the administrator's text, not the user's
+            log.info("setting %s kept: %s", name, exc)
+    return report
+
+
+def purge_expired(ctx: AppContext, store: Store, *, now: datetime | None = None) -> int:
+    """Erase the conversations not changed for longer than the retention (none when it
+    is 0); returns how many. Audited with the count when there were any."""
+    days = retention(ctx).days
+    if days <= 0:
+        return 0
+    cutoff = (now or datetime.now(UTC)) - days * DAY
+    with store.repo(write=False) as repo:
+        if not repo.erasable_conversation_ids(not_updated_since=cutoff):
+            return 0
+    report = _erase(ctx, store, cutoff, "privacy.retention", {"retention_days": days})
+    return report.conversations
+
+
+def _erase(ctx: AppContext, store: Store, cutoff: datetime | None, action: str,
+           extra: dict[str, Any] | None = None) -> EraseReport:
+    from app.store.erase import truncate_wal
+
+    _audit_keys_ready(ctx)
+    with store.repo() as repo:
+        repo.secure_delete()
+        ids = repo.erasable_conversation_ids(not_updated_since=cutoff)
+        now = datetime.now(UTC)
+        messages = sum(repo.erase_conversation(cid, now) for cid in ids)
+        collections = documents = chunks = settings = 0
+        if cutoff is None:
+            collections, documents, chunks = repo.erase_documents()
+            settings = repo.erase_settings()
+        repo.merge_search_indexes()
+        report = EraseReport(len(ids), messages, collections, documents, chunks, settings)
+        details = {**(extra or {}), **report.as_dict()}
+        details.pop("backups")
+        ctx.audit.record_in(repo.session, action, "data:all", "ok", details)
+    backups = _destroy_backups(store.path) if cutoff is None or ids else 0
+    if not truncate_wal(store.engine):
+        raise PrivacyError(
+            f"Your data was erased, but another program still has {store.path} open, so "
+            "the erased text may remain in its write-ahead log until that program closes. "
+            "Close it and run the erasure again.")
+    log.info("%s: %d conversation(s) erased", action, len(ids))
+    return EraseReport(**{**report.as_dict(), "backups": backups})
+
+
+def _audit_keys_ready(ctx: AppContext) -> None:
+    """Read (or make) the audit keys before the erasing transaction takes the write lock,
+    so that recording inside it never has to open the store a second time."""
+    try:
+        ctx.audit.keys()
+    except AppError as exc:  # no key store: the erasure goes on, unaudited, as any change would
+        log.warning("the erasure cannot be audited here: %s", exc)
+
+
+def _destroy_backups(database: Path) -> int:
+    """Overwrite and remove the copies migrations took before upgrades (they hold the
+    erased conversations), and any copy a killed re-encryption left."""
+    n = 0
+    pattern = f"{database.name}.*.bak"
+    for backup in sorted(database.parent.glob(pattern)):
+        for part in (backup, backup.with_name(backup.name + "-wal")):
+            if part.exists():
+                _overwrite(part)
+                part.unlink(missing_ok=True)
+        n += 1
+    for leftover in (".encrypting", ".restoring"):
+        stray = database.with_name(database.name + leftover)
+        if stray.exists():
+            _overwrite(stray)
+            stray.unlink(missing_ok=True)
+    return n
+
+
+def _overwrite(path: Path) -> None:
+    """Zeros over a file's bytes before it is removed (where the filesystem writes in
+    place, the old bytes are then gone from the disk too)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "r+b") as fh:
+            block = b"\0" * 65536
+            for _ in range(0, size, len(block)):
+                fh.write(block)
+            fh.truncate(size)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:  # removing it is what matters; say why it was not overwritten
+        log.warning("could not overwrite %s before removing it: %s", path, exc)
+
+
+# -- at start-up, and daily ---------------------------------------------------------------------
+
+_purging = threading.local()
+
+
+def purge_at_start(ctx: AppContext, store: Store) -> int:
+    """The retention purge as the store opens; never stops the opening (a failure is
+    logged), and never runs again inside itself (recording it may open the store)."""
+    if getattr(_purging, "active", False):
+        return 0
+    _purging.active = True
+    try:
+        return purge_expired(ctx, store)
+    except Exception as exc:  # noqa: BLE001 - the app must still open
+        log.warning("the retention purge did not run at start-up: %s", exc)
+        return 0
+    finally:
+        _purging.active = False
