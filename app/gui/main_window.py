@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.settings_dialog: Any = None
         self.model_manager: Any = None
         self.documents_dialog: Any = None
+        self._build_retention()
         self._build_actions()
         self.retranslate()
         self.resize(1100, 720)
@@ -174,6 +175,7 @@ class MainWindow(QMainWindow):
             QUrl.fromLocalFile(str(self.ctx.paths.logs))), None, "folder")
         self.about_action = self._action("about", self.about)
         self.audit_action = self._action("auditLog", self.open_audit_log)
+        self.privacy_action = self._action("privacy", self.open_privacy)
         bar = self.menuBar()
         self.file_menu = QMenu(self)
         self.file_menu.addAction(self.new_action)
@@ -193,7 +195,8 @@ class MainWindow(QMainWindow):
         self.models_menu = QMenu(self)
         self.models_menu.addActions([self.models_action, self.reload_model_action])
         self.help_menu = QMenu(self)
-        self.help_menu.addActions([self.logs_action, self.audit_action, self.about_action])
+        self.help_menu.addActions([self.logs_action, self.audit_action, self.privacy_action,
+                                   self.about_action])
         for menu in (self.file_menu, self.edit_menu, self.chat_menu, self.models_menu,
                      self.help_menu):
             bar.addMenu(menu)
@@ -222,6 +225,7 @@ class MainWindow(QMainWindow):
             self.logs_action: self.tr("Open the &log folder"),
             self.about_action: self.tr("&About Open-AutoGLM"),
             self.audit_action: self.tr("A&udit log…"),
+            self.privacy_action: self.tr("&Privacy and your data…"),
         }
         for action, text in texts.items():
             action.setText(text)
@@ -369,6 +373,26 @@ class MainWindow(QMainWindow):
         dialog = AuditDialog(self.ctx, self.taskman, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+
+    def open_privacy(self) -> None:
+        """Processing records, retention, export and erasure (see privacy_dialog)."""
+        from app.gui.privacy_dialog import PrivacyDialog
+
+        dialog = PrivacyDialog(self.ctx, self.taskman, self,
+                               busy=lambda: self.controller.generating)
+        dialog.erased.connect(self._data_erased)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    def _build_retention(self) -> None:
+        from app.gui.privacy_dialog import RetentionTimer
+
+        self.retention = RetentionTimer(self.ctx, self.taskman, self)  # daily, while open
+        self.retention.purged.connect(lambda _n: self.controller.refresh_list())
+
+    def _data_erased(self, _report: object) -> None:
+        self.controller.new_chat()
+        self.controller.refresh_list()
 
     def _documents_closed(self, _result: int) -> None:
         dialog, self.documents_dialog = self.documents_dialog, None

@@ -115,7 +115,7 @@ RECORDS: tuple[ProcessingRecord, ...] = (
         "api_keys",
         N_("API keys of the local server: names, ids, creation times and a hash of each key"),
         N_("To let only the programs you allowed use the local server"),
-        LEGITIMATE, N_("Until you revoke them"), N_("{api_keys}"), NOWHERE),
+        LEGITIMATE, N_("Until you revoke them"), "{api_keys}", NOWHERE),
     ProcessingRecord(
         "sync_outbox",
         N_("Changes waiting for the sync server: copies of changed conversations and "
@@ -128,7 +128,7 @@ RECORDS: tuple[ProcessingRecord, ...] = (
         "keys",
         N_("Keys: the database key, the audit log's keys and this installation's id"),
         N_("To encrypt your data at rest and sign the audit log"),
-        LEGITIMATE, N_("As long as the data they protect"), N_("{keys}"), NOWHERE),
+        LEGITIMATE, N_("As long as the data they protect"), "{keys}", NOWHERE),
     ProcessingRecord(
         "backups",
         N_("Copies of the database taken before an upgrade"),
@@ -140,7 +140,7 @@ RECORDS: tuple[ProcessingRecord, ...] = (
         N_("Application log: errors and events, never your messages or the replies"),
         N_("To find the cause of a problem"),
         LEGITIMATE, N_("Rotated: the oldest files are removed as new ones are written"),
-        N_("{logs}"), NOWHERE),
+        "{logs}", NOWHERE),
 )
 RETENTION_KEPT = N_("Until you delete them; no retention period is set")
 RETENTION_DAYS = N_("Erased {days} days after their last change, or when you erase your data")

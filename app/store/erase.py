@@ -146,6 +146,8 @@ class EraseOps(RepositoryBase):
         ids = [row.id, *(m.id for m in messages)]
         self.session.execute(delete(OutboxEntry).where(OutboxEntry.entity_id.in_(ids)))
         for message in messages:
+            if message.status == "streaming":  # a reply still arriving must not refill it
+                message.status = "interrupted"
             message.content = ""
             message.token_count = None
             message.stats = {}
