@@ -167,6 +167,9 @@ def retention(ctx: AppContext) -> Retention:
         days = int(ctx.settings.get("retention_days"))
     except ConfigError:  # a settings declaration from before retention existed
         days = 0
+    locked = getattr(ctx.settings, "locked", None)  # the policy may lock the setting itself
+    if locked is not None and "retention_days" in locked():
+        return Retention(max(0, days), str(getattr(policy, "source", "policy")))
     return Retention(max(0, days))
 
 
