@@ -16,7 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, false, func, or_, select
+from sqlalchemy import (
+    JSON,
+    Engine,
+    column,
+    delete,
+    false,
+    func,
+    inspect,
+    or_,
+    select,
+    table,
+    update,
+)
 
 from app.store.base import (
     RepositoryBase,
@@ -38,6 +50,11 @@ from app.store.schema import (
 )
 
 SEARCH_INDEXES = ("messages_fts", "conversations_fts", "chunks_fts")
+# What sync keeps of a conversation: the copy last agreed with the server (its fields'
+# values) and the conflicts a merge recorded (both values). Named here, not imported, so
+# that erasure works on databases from before sync and after.
+_sync_state = table("sync_state", column("conversation_id"), column("base", JSON))
+_sync_conflicts = table("sync_conflicts", column("conversation_id"))
 
 
 @dataclass(frozen=True)
@@ -145,6 +162,7 @@ class EraseOps(RepositoryBase):
             select(Message).where(Message.conversation_id == row.id).order_by(Message.pk)))
         ids = [row.id, *(m.id for m in messages)]
         self.session.execute(delete(OutboxEntry).where(OutboxEntry.entity_id.in_(ids)))
+        self._forget_sync_copies(row.id)
         for message in messages:
             if message.status == "streaming":  # a reply still arriving must not refill it
                 message.status = "interrupted"
@@ -167,6 +185,21 @@ class EraseOps(RepositoryBase):
         self.session.flush()
         return len(messages)
 
+    def _forget_sync_copies(self, conversation_id: str) -> None:
+        """Empty the merge base sync kept of the conversation (its resource and ETag stay,
+        so that the server's copy can still be deleted) and drop its recorded conflicts."""
+        known = self.session.info.get("erase_tables")
+        if known is None:
+            known = set(inspect(self.session.connection()).get_table_names())
+            self.session.info["erase_tables"] = known
+        if "sync_conflicts" in known:
+            self.session.execute(delete(_sync_conflicts)
+                                 .where(_sync_conflicts.c.conversation_id == conversation_id))
+        if "sync_state" in known:
+            self.session.execute(update(_sync_state)
+                                 .where(_sync_state.c.conversation_id == conversation_id)
+                                 .values(base={}))
+
     def erase_documents(self) -> tuple[int, int, int]:
         """Remove every collection, document and passage (they are not synced, so nothing
         is kept of them); returns how many of each."""
@@ -174,8 +207,8 @@ class EraseOps(RepositoryBase):
             int(self.session.scalar(select(func.count()).select_from(t)) or 0)
             for t in (DocCollection, Document, Chunk)
         )
-        for table in (Chunk, Document, DocCollection):
-            self.session.execute(delete(table))
+        for mapped in (Chunk, Document, DocCollection):
+            self.session.execute(delete(mapped))
         return counts[0], counts[1], counts[2]
 
     def erase_settings(self) -> int:
