@@ -244,6 +244,7 @@ class ExportReport:
     documents: int
     audit_records: int
     bytes: int
+    filtered: int = 0  # texts in which the safety policy replaced what may not leave the app
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -254,6 +255,10 @@ def export_archive(ctx: AppContext, store: Store, out: Path, *, progress: Progre
     """Write everything the app holds about the user to the zip ``out``: the conversations
     with every message (deleted ones not yet erased too), the documents' metadata, the
     settings, the audit records about them, the processing records and a manifest.
+
+    Text passes the safety filter's outbound rules, as any export does: what the
+    administrator's policy does not let leave the app is replaced by its label, and the
+    manifest counts the texts changed (``filtered``).
 
     The archive is written beside ``out`` under a temporary name and renamed into place
     once complete and on disk, so a full disk, an error or ``cancel`` leaves no half
@@ -285,7 +290,8 @@ def export_archive(ctx: AppContext, store: Store, out: Path, *, progress: Progre
         tmp.unlink(missing_ok=True)
         raise
     report = ExportReport(str(out), counts["conversations"], counts["messages"],
-                          counts["documents"], counts["audit_records"], out.stat().st_size)
+                          counts["documents"], counts["audit_records"], out.stat().st_size,
+                          counts["filtered"])
     record(ctx, "privacy.export", "data:all", "ok",
            {k: v for k, v in report.as_dict().items() if k != "path"})
     return report
@@ -303,9 +309,19 @@ def _write_error(exc: OSError, out: Path) -> PrivacyError:
 def _write_archive(ctx: AppContext, store: Store, fh: Any, progress: Progress | None,
                    cancel: threading.Event | None) -> dict[str, int]:
     from app import __version__
+    from app.services.safety import Safety
 
     files: list[dict[str, Any]] = []
-    counts = {"conversations": 0, "messages": 0, "documents": 0, "audit_records": 0}
+    counts = {"conversations": 0, "messages": 0, "documents": 0, "audit_records": 0,
+              "filtered": 0}
+    safety = Safety.for_context(ctx)
+
+    def outbound(text: str | None) -> str | None:
+        if not text:
+            return text
+        shown = safety.redact(text, "outbound")
+        counts["filtered"] += shown != text
+        return shown
 
     def step(done: int, total: int) -> None:
         if cancel is not None and cancel.is_set():
@@ -330,7 +346,11 @@ def _write_archive(ctx: AppContext, store: Store, fh: Any, progress: Progress | 
                 ids.add(f"conversation:{conv.id}")
                 ids.update(f"message:{m.id}" for m in messages)
                 put(f"conversations/{conv.id}.json", {
-                    **conv.as_json(), "messages": [m.as_json() for m in messages]})
+                    **conv.as_json(), "title": outbound(conv.title),
+                    "system_prompt": outbound(conv.system_prompt),
+                    "summary": outbound(conv.summary),
+                    "messages": [{**m.as_json(), "content": outbound(m.content)}
+                                 for m in messages]})
                 counts["conversations"] += 1
                 counts["messages"] += len(messages)
                 step(i, total)
@@ -343,7 +363,9 @@ def _write_archive(ctx: AppContext, store: Store, fh: Any, progress: Progress | 
                 counts["documents"] += 1
         put("documents.json", {"collections": collections})
         step(total - 3, total)
-        put("settings.json", {"preferences": ctx.settings.as_dict(), "stored": stored,
+        preferences = ctx.settings.as_dict()
+        preferences["system_prompt"] = outbound(str(preferences.get("system_prompt") or ""))
+        put("settings.json", {"preferences": preferences, "stored": stored,
                               "api_keys": [_key_json(k) for k in _api_keys(ctx)]})
         step(total - 2, total)
         entries = _audit_about_user(ctx, store, ids)
@@ -355,8 +377,9 @@ def _write_archive(ctx: AppContext, store: Store, fh: Any, progress: Progress | 
             "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
             "created_at": datetime.now(UTC).isoformat(), "app_version": __version__,
             "counts": counts, "files": files,
-            "note": "Everything Open-AutoGLM held about you when this was written. "
-                    "Each file's SHA-256 is listed here.",
+            "note": "Everything Open-AutoGLM held about you when this was written. Each "
+                    "file's SHA-256 is listed here; 'filtered' counts the texts in which the "
+                    "administrator's safety policy replaced what may not leave the app.",
         }
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
         step(total, total)
