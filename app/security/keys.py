@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -60,6 +62,25 @@ def key_id_for(public_bytes: bytes) -> str:
 
 def _raw_public(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def canonical_bytes(fields: Mapping[str, Any]) -> bytes:
+    """What a signed JSON document's signature covers (a model manifest, the administrator's
+    policy): every field but ``signature``, as sorted compact UTF-8 JSON."""
+    body = {k: v for k, v in fields.items() if k != "signature"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def sign_fields(key: Ed25519PrivateKey, fields: Mapping[str, Any]) -> str:
+    """The base64 Ed25519 signature of ``fields`` in their canonical form."""
+    return base64.b64encode(key.sign(canonical_bytes(fields))).decode("ascii")
+
+
+def signer_id(key: Ed25519PrivateKey) -> str:
+    """The key id a document signed with ``key`` names as its signer."""
+    return key_id_for(_raw_public(key.public_key()))
 
 
 def parse_public_key(text: str, source: Path | None = None) -> KeyInfo:

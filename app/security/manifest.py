@@ -24,7 +24,7 @@ from app.config import RESOURCES_DIR
 from app.errors import AppError, MalformedManifest
 from app.files import atomic_write
 from app.security.hashing import Progress, hash_open_file
-from app.security.keys import _raw_public, key_id_for, load_private_key
+from app.security.keys import canonical_bytes, load_private_key, sign_fields, signer_id
 
 MANIFEST_FORMAT = "autoglm-manifest/1"
 MANIFEST_SUFFIX = ".manifest.json"
@@ -50,14 +50,6 @@ class Manifest:
 
     def signed_bytes(self) -> bytes:
         return canonical_bytes(self.fields)
-
-
-def canonical_bytes(fields: dict[str, Any]) -> bytes:
-    """What the signature covers: every field but ``signature``, as sorted compact UTF-8 JSON."""
-    body = {k: v for k, v in fields.items() if k != "signature"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
 
 
 def manifest_path_for(model: Path) -> Path:
@@ -168,10 +160,10 @@ def sign_model(
         "size": size,
         "sha256": digest,
         "metadata": info.summary(),
-        "signer": key_id_for(_raw_public(key.public_key())),
+        "signer": signer_id(key),
         "signed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    fields["signature"] = base64.b64encode(key.sign(canonical_bytes(fields))).decode("ascii")
+    fields["signature"] = sign_fields(key, fields)
     target = output if output is not None else manifest_path_for(model)
     text = json.dumps(fields, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     atomic_write(target, text.encode("utf-8"))
