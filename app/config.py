@@ -11,12 +11,12 @@ import difflib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.errors import ConfigError
+from app.errors import ConfigError, PolicyViolation
 
 APP_NAME = "open-autoglm"
 DATA_DIR_ENV = "AUTOGLM_DATA_DIR"
@@ -189,8 +189,21 @@ _s("theme", str, "system", N_("Theme"), choices=("system", "light", "dark"))
 _s("language", str, "system", N_("Language"), choices=("system", "en", "zh_CN"), restart=False)
 _s("api_port", int, 8080, N_("Port"), description=N_("0 picks a free port each time."),
    minimum=0, maximum=65535)
+_s("retention_days", int, 0, N_("Erase conversations unused for (days)"),
+   description=N_("Conversations not changed for more than this many days are erased at "
+                  "start-up and daily; 0 keeps them until you delete them."),
+   minimum=0, maximum=36500)
 _s("api_allow_network", bool, False, N_("Allow other computers (0.0.0.0)"),
    description=N_("Listen on every network address, not only this computer's; needs an API key."))
+_s("sync_url", str, "", N_("Sync server"),
+   description=N_("A WebDAV folder, e.g. https://dav.example.org/remote.php/dav/files/me/; "
+                  "empty: this computer never connects to one."))
+_s("sync_user", str, "", N_("Sync user name"))
+_s("sync_ca_bundle", str, "", N_("CA bundle for the sync server"),
+   description=N_("A PEM file of your organisation's certificate authorities; empty: the system's."))
+_s("sync_client_cert", str, "", N_("Client certificate for the sync server"),
+   description=N_("A PEM file holding the certificate and its key, if the server asks for one."))
+_s("sync_interval_minutes", int, 5, N_("Sync every (minutes)"), minimum=1, maximum=1440)
 
 
 @dataclass
@@ -201,6 +214,9 @@ class Settings:
     _values: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _listeners: list[Callable[[str, Any], None]] = field(default_factory=list, repr=False)
+    # The settings the administrator's policy fixes (name → value), asked on every read and
+    # write; installed by the layer that reads the policy.
+    _locks: Callable[[], Mapping[str, Any]] = field(default=lambda: {}, repr=False)
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -215,8 +231,18 @@ class Settings:
                 path.replace(path.with_suffix(".json.damaged"))
         return cls(path, values)
 
+    def lock_with(self, locks: Callable[[], Mapping[str, Any]]) -> None:
+        """Have ``locks()`` (name → value) outrank what the user chose, at every door."""
+        self._locks = locks
+
+    def locked(self) -> Mapping[str, Any]:
+        return self._locks()
+
     def get(self, name: str) -> Any:
         decl = SETTINGS.get(name)
+        locks = self._locks()
+        if name in locks:
+            return locks[name]
         if name in self._values:
             try:
                 return decl.coerce(self._values[name])
@@ -227,6 +253,7 @@ class Settings:
     def set(self, name: str, value: Any) -> None:
         decl = SETTINGS.get(name)
         coerced = decl.coerce(value)
+        self._refuse_if_locked(name, coerced)
         with self._lock:
             self._values[name] = coerced
             self._save()
@@ -234,10 +261,17 @@ class Settings:
             listener(name, coerced)
 
     def reset(self, name: str) -> None:
-        SETTINGS.get(name)
+        decl = SETTINGS.get(name)
+        self._refuse_if_locked(name, decl.default)
         with self._lock:
             self._values.pop(name, None)
             self._save()
+
+    def _refuse_if_locked(self, name: str, value: Any) -> None:
+        locks = self._locks()
+        if name in locks and value != locks[name]:
+            raise PolicyViolation(f"{name} is locked by the administrator's policy: it stays "
+                                  f"{locks[name]!r}")
 
     def on_change(self, listener: Callable[[str, Any], None]) -> None:
         self._listeners.append(listener)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from app import __version__
+from tests.policy_helpers import write_policy
 
 # Blocks every socket the Python process could open; llama.cpp itself opens none.
 NO_NETWORK = """
@@ -127,7 +128,7 @@ def test_allow_unsigned_obeys_the_administrators_policy(tmp_path: Path, default_
     model = tmp_path / "unsigned.gguf"
     shutil.copyfile(default_model_path, model)
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"allow_unsigned_models": policy_allows}))
+    write_policy(policy, {"allow_unsigned_models": policy_allows})
     out = autoglm("ask", "--model", str(model), "--allow-unsigned", "--max-tokens", "4", "hi",
                   env={"AUTOGLM_POLICY_FILE": str(policy)})
     if policy_allows:

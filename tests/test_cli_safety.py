@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from app.security.policy import PolicyMalformed
+from tests.policy_helpers import write_policy
+
 ID = "11010519491231002X"
 # With no system prompt and greedy decoding, the default model repeats the number back.
 COPY_IT = f"My ID number is {ID}. What is my ID number?"
@@ -22,7 +25,7 @@ def autoglm(*args: str, stdin: str | None = None, policy: dict[str, object] | No
     env = dict(os.environ)
     if policy is not None and tmp_path is not None:
         path = tmp_path / "policy.json"
-        path.write_text(json.dumps(policy), encoding="utf-8")
+        write_policy(path, policy)
         env["AUTOGLM_POLICY_FILE"] = str(path)
     return subprocess.run([sys.executable, "-m", "app", *args], input=stdin, capture_output=True,
                           text=True, timeout=300, env=env)
@@ -59,7 +62,7 @@ def test_scan_redact_reads_standard_input_and_follows_the_policy(tmp_path: Path)
 def test_a_mistake_in_the_policy_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
     out = autoglm("scan", "-", stdin="x", tmp_path=tmp_path,
                   policy={"safety": {"actions": {"phone": "hide"}}})
-    assert out.returncode == 2
+    assert out.returncode == PolicyMalformed.exit_code
     assert out.stderr.strip().splitlines() == [
         f"autoglm: error: the administrator's policy {tmp_path / 'policy.json'}: safety.actions."
         "phone is 'hide'; it must be one of allow, warn, redact, block"]

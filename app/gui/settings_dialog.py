@@ -170,12 +170,11 @@ class SettingsDialog(QDialog):
         return page
 
     def _lock(self, name: str) -> None:
-        """Shown at the value the administrator's policy enforces, and not editable."""
+        """Not editable; it already shows the value the administrator's policy enforces
+        (the settings answer with the policy's value for what it locks)."""
         editor = self.editors.get(name)
         if editor is None:
             return
-        if isinstance(editor.widget, QCheckBox):
-            editor.widget.setChecked(False)
         editor.widget.setEnabled(False)
 
     def add_page(self, title: str, page: QWidget,

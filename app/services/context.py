@@ -63,5 +63,8 @@ class AppContext:
 def open_context(data_dir: str | os.PathLike[str] | None = None) -> AppContext:
     paths = resolve_paths(data_dir).ensure()
     ctx = AppContext(paths, Settings.load(paths.settings_file))
+    from app.services.policy import policy_locks
+
+    ctx.settings.lock_with(policy_locks)  # the administrator's policy outranks every door
     ctx.settings.on_change(lambda name, value: ctx.audit.setting_changed(name, value))
     return ctx

@@ -106,14 +106,27 @@ def verify_entry(ctx: AppContext, path: Path, *, progress: Progress | None = Non
 
 def verify(ctx: AppContext, path: Path, *, allow_unsigned: bool = False,
            progress: Progress | None = None, cancel: threading.Event | None = None):  # type: ignore[no-untyped-def]
+    from app.security.policy import (
+        check_model_allowed,
+        check_signer_pinned,
+        load_policy,
+        trust_for_models,
+    )
     from app.security.verify import verify_model
 
     with audited(ctx, "model.verify", f"model:{path.name}") as audit:
+        policy = load_policy()
+        check_signer_pinned(policy, path)  # before hashing: a pinned policy says why at once
         verified = verify_model(
-            path, ctx.trust, allow_unsigned=allow_unsigned, cache_dir=ctx.paths.cache,
-            progress=progress, cancel=cancel,
+            path, trust_for_models(policy, ctx.trust), allow_unsigned=allow_unsigned,
+            cache_dir=ctx.paths.cache, progress=progress, cancel=cancel,
         )
         audit.update(sha256=verified.sha256, signer=verified.signer, signed=verified.signed)
+        try:
+            check_model_allowed(policy, path.name, verified.sha256)
+        except ModelRefused:
+            verified.close()
+            raise
     return verified
 
 

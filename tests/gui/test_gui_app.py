@@ -15,6 +15,7 @@ from gui_helpers import WAIT_MS
 from app.config import REPO_ROOT
 from app.gui.errors import ErrorPresenter, setup_logging
 from app.gui.qt import QAbstractButton, QApplication, QDialogButtonBox, QLabel, QLineEdit, Qt
+from tests.policy_helpers import write_policy
 
 BLOCK = """
 import importlib.abc, sys
@@ -105,7 +106,7 @@ def test_settings_are_persisted_and_applied(qtbot, window, ctx) -> None:  # type
 def test_a_setting_locked_by_policy_is_shown_locked_and_not_saved(
         qtbot, window, ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"allow_unsigned_models": False}), encoding="utf-8")
+    write_policy(policy, {"allow_unsigned_models": False})
     monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
     ctx.settings.set("allow_unsigned", True)  # set before the administrator said no
     window.settings_action.trigger()

@@ -4,12 +4,11 @@ marked with what was removed, in the language of the UI."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from gui_helpers import WAIT_MS, send_and_wait
 
 from app.gui.qt import Qt
+from tests.policy_helpers import write_policy
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +55,7 @@ def test_a_copied_id_never_shows_while_streaming_and_the_message_says_why(
 def test_a_prompt_the_policy_blocks_says_why_and_gives_the_text_back(
         qtbot, make_window, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"safety": {"actions": {"id_number": {"input": "block"}}}}))
+    write_policy(policy, {"safety": {"actions": {"id_number": {"input": "block"}}}})
     monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
     window = make_window()
     text = f"我的身份证号是{ID}，帮我查社保"

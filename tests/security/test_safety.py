@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from app.errors import ConfigError
 from app.security.policy import load_policy
 from app.security.safety import SafetyRules, Scanner, StreamFilter, apply, mask, parse_safety
+from tests.policy_helpers import write_policy as write_policy_file
 
 ID = "11010519491231002X"  # Beijing, born 1949-12-31, right check digit
 ID_BAD_CHECK = "110105194912310021"
@@ -111,7 +112,10 @@ def test_defaults_redact_personal_data_in_replies_and_block_keys_leaving_the_mac
 
 def write_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: object) -> None:
     path = tmp_path / "policy.json"
-    path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    if isinstance(body, dict):
+        write_policy_file(path, body)
+    else:
+        path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(path))
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from app.errors import SafetyBlocked
 from app.services.conversations import Conversations
+from tests.policy_helpers import write_policy
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +24,7 @@ SAYS_THE_ID = f'root ::= "Your ID is {ID[:6]}" "{ID[6:]}, noted."'
 def policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     def write(actions: dict[str, object]) -> None:
         path = tmp_path / "policy.json"
-        path.write_text(json.dumps({"safety": {"actions": actions}}), encoding="utf-8")
+        write_policy(path, {"safety": {"actions": actions}})
         monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(path))
     return write
 

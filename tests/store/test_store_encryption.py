@@ -32,6 +32,7 @@ from app.services.storage import open_user_store, read_keyinfo, rekey_store, sto
 from app.store import cipher
 from app.store.migrate import migrate
 from tests.keyring_backends import DIR_ENV
+from tests.policy_helpers import write_policy
 
 KNOWN = [
     "The quarterly audit found the Zanzibar ledger overstated by 4.2 million",
@@ -359,7 +360,7 @@ def test_a_policy_that_requires_encryption_refuses_to_store_in_clear(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     policy = tmp_path / "policy.json"
-    policy.write_text('{"require_encryption": true}', encoding="utf-8")
+    write_policy(policy, {"require_encryption": True})
     monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
     keyring.set_keyring(fail.Keyring())
     monkeypatch.delenv("AUTOGLM_PASSPHRASE", raising=False)
