@@ -18,9 +18,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from app import __version__
-from app.api import openai_routes
+from app.api import admin_routes, openai_routes
 from app.api.errors import install_error_handlers
-from app.api.middleware import BodyLimit, RequestAudit, RequestMetrics
+from app.api.middleware import BodyLimit, OffLoopbackGate, RequestAudit, RequestMetrics
 from app.api.state import ApiState
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def create_app(state: ApiState) -> FastAPI:
     app.state.api = state
     install_error_handlers(app)
     app.include_router(openai_routes.router)
+    app.include_router(admin_routes.router)
 
     @app.get("/health", tags=["operations"])
     async def health() -> Response:
@@ -65,6 +66,7 @@ def create_app(state: ApiState) -> FastAPI:
         return Response(_render_metrics(state), media_type="text/plain; version=0.0.4")
 
     app.add_middleware(BodyLimit, max_bytes=state.options.max_body_bytes)
+    app.add_middleware(OffLoopbackGate, state=state)
     if state.options.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(state.options.cors_origins),
                            allow_methods=["GET", "POST", "OPTIONS"],

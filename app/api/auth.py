@@ -1,5 +1,5 @@
-"""Who may call the API: bearer API keys (when the server requires them) and a
-token-bucket rate limit per key."""
+"""Who may call the API: bearer API keys (when the server requires them), the role each key
+carries (what it may call), and a token-bucket rate limit per key."""
 
 from __future__ import annotations
 
@@ -7,9 +7,18 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from app.api.errors import ApiError
 from app.security.api_keys import ApiKey, ApiKeyStore
+
+# The permission (app.security.roles) each OpenAI route needs, by path prefix.
+ROUTE_PERMISSIONS = (
+    ("/v1/chat/completions", "chat"),
+    ("/v1/completions", "completions"),
+    ("/v1/embeddings", "embeddings"),
+    ("/v1/models", "models"),
+)
 
 
 @dataclass
@@ -55,10 +64,8 @@ class Gatekeeper:
     def required(self) -> bool:
         return self.always or self.keys.any_active()
 
-    def check(self, authorization: str | None) -> ApiKey | None:
-        """The caller's key, or raise 401/429 in OpenAI's words."""
-        if not self.required:
-            return None
+    def identify(self, authorization: str | None) -> ApiKey:
+        """The active key presented in ``authorization``, or a 401 in OpenAI's words."""
         if not authorization or not authorization.lower().startswith("bearer "):
             raise ApiError(401, "You didn't provide an API key. Send it as `Authorization: Bearer "
                            "<key>`; `autoglm serve keys create NAME` makes one.", "missing_api_key")
@@ -68,6 +75,13 @@ class Gatekeeper:
             shown = presented[:8] + "…" if len(presented) > 8 else "…"
             raise ApiError(401, f"Incorrect API key provided: {shown}. It is unknown or revoked.",
                            "invalid_api_key")
+        return key
+
+    def check(self, authorization: str | None) -> ApiKey | None:
+        """The caller's key, or raise 401/429 in OpenAI's words."""
+        if not self.required:
+            return None
+        key = self.identify(authorization)
         per_minute = key.rate_limit or self.default_rate_limit
         if per_minute > 0:
             wait = self.limiter.take(key.key_id, per_minute)
@@ -76,3 +90,23 @@ class Gatekeeper:
                                f"{per_minute} requests per minute. Try again in {math.ceil(wait)} s.",
                                "rate_limit_exceeded", retry_after_s=wait)
         return key
+
+
+def permission_for(path: str) -> str:
+    for prefix, permission in ROUTE_PERMISSIONS:
+        if path.startswith(prefix):
+            return permission
+    return "models"
+
+
+def authenticate(state: Any, path: str, authorization: str | None,
+                 permission: str | None = None) -> ApiKey | None:
+    """The caller's key checked (401, 429) and its role asked whether it may call ``path``
+    (403, audited by the policy service); ``permission`` defaults to the OpenAI route's."""
+    from app.api.middleware import note_request
+    from app.services.policy import authorize
+
+    key = state.gate.check(authorization)
+    note_request(key=key.key_id if key else None)
+    authorize(state.ctx, key, permission or permission_for(path), path)
+    return key

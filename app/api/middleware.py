@@ -156,3 +156,64 @@ class RequestAudit:
             await asyncio.to_thread(record, self.ctx, "api.request",
                                     f"route:{scope['path'][:200]}", outcome, details,
                                     actor=api_actor(key))
+
+
+class OffLoopbackGate:
+    """Requests from other computers: refused when the administrator's policy forbids serving
+    them; otherwise, once any key exists, every route needs one (``/v1`` and ``/metrics``
+    check their own, with roles and rate limits). Where the policy opens the load balancer's
+    probe, ``/health`` without a key says up or down and nothing else.
+
+    The client's address is the connection's, or the one a proxy on this machine forwards
+    (uvicorn trusts ``X-Forwarded-For`` from loopback), so a request through nginx counts
+    as coming from where it came from.
+    """
+
+    def __init__(self, app: Any, state: Any) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        from app.api.state import is_loopback
+
+        client = scope.get("client")
+        if scope["type"] != "http" or client is None or is_loopback(str(client[0])):
+            await self.app(scope, receive, send)
+            return
+        from app.errors import AppError
+        from app.security.policy import load_policy
+
+        try:
+            policy = load_policy()
+        except AppError as err:  # fail closed: a policy gone bad lets no one in
+            await _send_error(send, err.http_status, err.message, err.code)
+            return
+        if not policy.serve_off_loopback:
+            await _send_error(send, 403, "The administrator's policy does not allow this server "
+                              "to answer other computers.", "off_loopback_forbidden")
+            return
+        path = scope["path"]
+        gate = self.state.gate
+        if path.startswith("/v1/") or path == "/metrics" or not gate.required:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        auth = headers.get(b"authorization", b"").decode("latin-1") or None
+        try:
+            gate.identify(auth)
+        except AppError as err:
+            if path == "/health" and policy.health_probe_open:
+                await self._probe(send)
+            else:
+                await _send_error(send, err.http_status, err.message, err.code)
+            return
+        await self.app(scope, receive, send)
+
+    async def _probe(self, send: Any) -> None:
+        status, _body = self.state.health()
+        up = status == 200
+        body = json.dumps({"status": "up" if up else "down"}).encode()
+        await send({"type": "http.response.start", "status": 200 if up else 503,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

@@ -24,6 +24,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Request
 from starlette.responses import Response, StreamingResponse
 
+from app.api.auth import authenticate
 from app.api.errors import ApiError, app_error_response
 from app.api.middleware import note_request
 from app.api.schemas import (
@@ -48,8 +49,7 @@ def _state(request: Request) -> ApiState:
 
 
 def authorize(request: Request, authorization: str | None = Header(None)) -> None:
-    key = _state(request).gate.check(authorization)
-    note_request(key=key.key_id if key else None)
+    authenticate(_state(request), request.url.path, authorization)
 
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(authorize)])

@@ -13,7 +13,7 @@ from typing import Any
 from app.api.auth import Gatekeeper
 from app.api.errors import ApiError
 from app.api.metrics import Metrics
-from app.errors import AppError, ConfigError
+from app.errors import AppError, ConfigError, PolicyViolation
 from app.security.api_keys import ApiKeyStore
 from app.services.context import AppContext
 from app.services.models import LoadedModel
@@ -70,6 +70,15 @@ class ApiState:
     documents: Any = field(default=None, init=False)
 
     def __post_init__(self) -> None:
+        if not is_loopback(self.options.host):
+            from app.security.policy import load_policy
+
+            policy = load_policy()
+            if not policy.serve_off_loopback:
+                raise PolicyViolation(
+                    f"binding {self.options.host} would serve other computers, which the "
+                    f"administrator's policy ({policy.source}) does not allow: bind 127.0.0.1"
+                )
         if not is_loopback(self.options.host) and not self.keys.any_active():
             raise ConfigError(
                 f"binding {self.options.host} opens the API to the network, which needs API keys: "

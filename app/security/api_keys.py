@@ -5,7 +5,8 @@ A key is ``agl-<id>_<secret>`` with 256 random bits in the secret, so a plain
 SHA-256 cannot be brute-forced and checks in microseconds (a slow hash such as
 scrypt protects low-entropy passwords, and would cost every request ~50 ms).
 The key itself is shown once, when made. A running server re-reads the file
-when it changes, so a revoked key stops working at once.
+when it changes, so a revoked key stops working at once. Each key carries a
+role (``app.security.roles``); keys made before roles existed are ``user``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from app.errors import AppError, ConfigError
 from app.files import atomic_write
+from app.security.roles import DEFAULT_ROLE
 
 KEY_PREFIX = "agl-"
 KEYS_FILE = "api_keys.json"
@@ -41,6 +43,7 @@ class ApiKey:
     created_at: str
     rate_limit: int | None = None  # requests per minute; None: the server's default
     revoked_at: str | None = None
+    role: str = DEFAULT_ROLE  # what the key may do on the API, as the policy defines roles
 
     @property
     def active(self) -> bool:
@@ -104,10 +107,16 @@ class ApiKeyStore:
 
     # -- changing -----------------------------------------------------------------------------
 
-    def create(self, name: str, rate_limit: int | None = None) -> tuple[ApiKey, str]:
-        """A new key; the returned secret is never stored and cannot be shown again."""
+    def create(self, name: str, rate_limit: int | None = None,
+               role: str = DEFAULT_ROLE) -> tuple[ApiKey, str]:
+        """A new key with ``role`` (one the policy defines); the returned secret is never
+        stored and cannot be shown again."""
+        from app.security.policy import load_policy
+        from app.security.roles import check_role_name
+
         if not name.strip():
             raise ConfigError("give the key a name, e.g. `autoglm serve keys create notebooks`")
+        check_role_name(role, load_policy().roles)
         if rate_limit is not None and rate_limit < 1:
             raise ConfigError(f"Invalid value {rate_limit} for rate limit: must be at least 1")
         keys = dict(self._current())
@@ -116,7 +125,7 @@ class ApiKeyStore:
             key_id = secrets.token_hex(4)
         secret = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         key = ApiKey(key_id, name.strip(), _hash(secret),
-                     datetime.now(UTC).isoformat(timespec="seconds"), rate_limit)
+                     datetime.now(UTC).isoformat(timespec="seconds"), rate_limit, role=role)
         keys[key_id] = key
         self._write(keys)
         return key, secret

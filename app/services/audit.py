@@ -270,6 +270,16 @@ class AuditTrail:
             return audit_store.search(session, limit=limit, action=action, since=since,
                                       until=until)
 
+    def page(self, *, after: int = 0, limit: int = 100) -> list[AuditEntry]:
+        """Up to ``limit`` records with a sequence number above ``after``, oldest first (how
+        a reader pages through the whole log)."""
+        from itertools import islice
+
+        from app.store import audit as audit_store
+
+        with self.store().session(write=False) as session:
+            return list(islice(audit_store.entries(session, after=max(0, after)), max(0, limit)))
+
     def actions(self) -> list[str]:
         from app.store import audit as audit_store
 
