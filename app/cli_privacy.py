@@ -28,7 +28,9 @@ def _run(ctx: Any, action: str, args: argparse.Namespace, emit_json: Any) -> int
     from app.services import privacy
 
     if action == "records":
-        emit_json(privacy.records_document(ctx))
+        from app.services.processing_records import records_document
+
+        emit_json(records_document(ctx))
         return 0
     if action == "retention":
         ret = privacy.set_retention(ctx, args.days) if args.days is not None else privacy.retention(ctx)

@@ -35,7 +35,8 @@ from app.gui.widgets import row_table
 if TYPE_CHECKING:
     from app.gui.taskman import TaskManager
     from app.services.context import AppContext
-    from app.services.privacy import EraseReport, ExportReport, ProcessingRecord, Retention
+    from app.services.privacy import EraseReport, ExportReport, Retention
+    from app.services.processing_records import ProcessingRecord
 
 log = logging.getLogger(__name__)
 
@@ -119,13 +120,13 @@ class PrivacyDialog(QDialog):
     # -- records and retention ----------------------------------------------------------------
 
     def refresh(self) -> None:
-        from app.services import privacy
+        from app.services.privacy import retention
+        from app.services.processing_records import processing_records, record_places
 
         ctx = self.ctx
 
         def load() -> tuple[list[ProcessingRecord], dict[str, str], Retention]:
-            return privacy.processing_records(ctx), privacy.record_places(ctx), \
-                privacy.retention(ctx)
+            return processing_records(ctx), record_places(ctx), retention(ctx)
 
         self.taskman.run(load, self._show, self._failed)
 
@@ -142,7 +143,7 @@ class PrivacyDialog(QDialog):
             else self.tr("0 keeps conversations until you delete them."))
 
     def _fill_table(self) -> None:
-        from app.services.privacy import fill
+        from app.services.processing_records import fill
 
         self.table.setRowCount(len(self.records))
         for row, record in enumerate(self.records):
@@ -172,7 +173,7 @@ class PrivacyDialog(QDialog):
 
     def save_records(self, path: Path) -> None:
         from app.files import atomic_write
-        from app.services.privacy import records_document
+        from app.services.processing_records import records_document
 
         ctx = self.ctx
 

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from app.gui import privacy_dialog
 from app.gui.privacy_dialog import PrivacyDialog, RetentionTimer
 from app.gui.qt import QApplication, Qt
-from app.services.privacy import RECORDS
+from app.services.processing_records import RECORDS
 from app.store.schema import Conversation
 
 ENGLISH = "The Lisbon office renews its lease in September"

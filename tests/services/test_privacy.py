@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from app.services import privacy
+from app.services import privacy, processing_records
 from app.services.context import AppContext
 from app.services.conversations import Conversations, open_conversations
 from app.services.documents import Documents
@@ -214,6 +214,20 @@ def test_erased_conversations_reach_the_outbox_as_tombstones_without_content(
     assert _found(json.dumps([e.payload for e in outbox], ensure_ascii=False).encode()) == []
 
 
+def test_the_export_applies_the_outbound_safety_rules_and_counts_what_they_replaced(
+        ctx: AppContext, opened: Conversations, tmp_path: Path) -> None:
+    with opened.store.repo() as repo:
+        conv = repo.create_conversation("Contacts")
+        repo.add_message(conv.id, "user", f"{ENGLISH}; write to li.wei@example.com")
+    report = privacy.export_archive(ctx, opened.store, tmp_path / "mine.zip")
+    with zipfile.ZipFile(report.path) as archive:
+        saved = json.loads(archive.read(f"conversations/{conv.id}.json"))
+        manifest = json.loads(archive.read("manifest.json"))
+    content = saved["messages"][0]["content"]
+    assert ENGLISH in content and "li.wei@example.com" not in content  # redacted by default
+    assert manifest["counts"]["filtered"] == 1 == report.filtered
+
+
 def _age(convs: Conversations, conversation_id: str, days: int) -> None:
     """Make a conversation look untouched for ``days`` (as if the clock had moved on)."""
     from sqlalchemy import update
@@ -263,7 +277,7 @@ def test_retention_erases_old_conversations_at_start_up_and_daily_and_keeps_rece
 
 def test_records_say_what_is_processed_why_on_what_basis_how_long_and_where(
         ctx: AppContext) -> None:
-    doc = privacy.records_document(ctx)
+    doc = processing_records.records_document(ctx)
     keys = [r["key"] for r in doc["records"]]
     assert keys[:4] == ["conversations", "documents", "settings", "audit"]
     assert {"api_keys", "sync_outbox", "backups", "logs"} <= set(keys)
@@ -275,7 +289,7 @@ def test_records_say_what_is_processed_why_on_what_basis_how_long_and_where(
     assert str(ctx.paths.database) in conversations["location"]
     assert "no retention period" in conversations["retention"]
     privacy.set_retention(ctx, 90)
-    doc = privacy.records_document(ctx)
+    doc = processing_records.records_document(ctx)
     assert doc["retention_days"] == 90 and "90 days" in doc["records"][0]["retention"]
     with pytest.raises(Exception, match="retention_days"):
         privacy.set_retention(ctx, -3)
