@@ -44,9 +44,14 @@ class Progress:
 # -- context ----------------------------------------------------------------------------------
 
 def cli_context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The app context, once the administrator's policy has been checked (a policy that
+    cannot be used stops the command here, with its message)."""
     from app.services.context import open_context
+    from app.services.policy import enforce_policy
 
-    return attach_prompt(open_context(args.data_dir))
+    ctx = attach_prompt(open_context(args.data_dir))
+    enforce_policy(ctx)
+    return ctx
 
 
 def open_conversations_for(ctx: Any) -> Any:
