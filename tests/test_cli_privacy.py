@@ -130,3 +130,18 @@ def test_retention_is_shown_set_checked_and_purged_from_the_cli(
     assert main(["privacy", "purge", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"erased_conversations": 0}
     assert _titles(capsys) == ["Deliveries"]  # used today: kept
+
+
+def test_a_retention_fixed_by_policy_is_shown_locked_and_refused_with_exit_40(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.policy_helpers import write_policy
+
+    policy = write_policy(tmp_path / "etc" / "policy.json", {"retention_days": 14})
+    monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
+    assert main(["privacy", "retention"]) == 0
+    assert f"erased 14 days after their last change (fixed by the administrator's policy {policy})" \
+        in capsys.readouterr().out
+    assert main(["privacy", "retention", "365"]) == 40
+    err = capsys.readouterr().err
+    assert "fixed by the administrator's policy" in err and len(err.strip().splitlines()) == 1

@@ -322,3 +322,26 @@ def test_an_export_to_a_full_disk_says_so_and_leaves_no_half_archive(
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
     assert ctx.audit.list(limit=1)[0].outcome == "failed"
+
+
+def test_a_retention_in_the_administrators_policy_wins_and_cannot_be_changed(
+        ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.errors import PolicyViolation
+    from tests.policy_helpers import write_policy
+
+    policy = write_policy(tmp_path / "etc" / "policy.json", {"retention_days": 10})
+    monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
+    convs = open_conversations(ctx)
+    with convs.store.repo() as repo:
+        old = repo.create_conversation("eleven days old")
+        repo.add_message(old.id, "user", ENGLISH)
+        repo.create_conversation("today")
+    _age(convs, old.id, 11)
+    convs.close()
+    assert privacy.retention(ctx) == privacy.Retention(10, str(policy))
+    with pytest.raises(PolicyViolation, match="fixed by the administrator's policy"):
+        privacy.set_retention(ctx, 0)
+    assert processing_records.records_document(ctx)["retention_locked_by"] == str(policy)
+
+    with open_conversations(ctx) as convs:  # the user never set a retention: the policy's runs
+        assert [c.title for c in convs.list()] == ["today"]
