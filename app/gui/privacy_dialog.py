@@ -17,6 +17,7 @@ from app.gui.qt import (
     QEvent,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QObject,
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 DAY_MS = 24 * 60 * 60 * 1000
 COLUMNS = ("data", "purpose", "legal_basis", "retention", "location", "leaves_machine")
+COLUMN_WIDTH = 200
 
 
 class PrivacyDialog(QDialog):
@@ -65,6 +67,10 @@ class PrivacyDialog(QDialog):
         self.confirm_box: QMessageBox | None = None
         self.table = row_table(len(COLUMNS), "privacyRecords")
         self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()  # columns of a readable width; rows grow to fit
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col in range(len(COLUMNS)):
+            self.table.setColumnWidth(col, COLUMN_WIDTH)
         self.retention_label = QLabel(self)
         self.retention = QSpinBox(self)
         self.retention.setObjectName("privacyRetention")
@@ -106,7 +112,7 @@ class PrivacyDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.resize(1000, 600)
+        self.resize(1240, 680)
 
         self.retention_apply.clicked.connect(self.apply_retention)
         self.export_button.clicked.connect(self.choose_export)
@@ -149,7 +155,9 @@ class PrivacyDialog(QDialog):
         for row, record in enumerate(self.records):
             for col, name in enumerate(COLUMNS):
                 text = fill(translate("", getattr(record, name)), self.places)
-                self.table.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(row, col, item)
         self.table.resizeRowsToContents()
 
     def apply_retention(self) -> None:
