@@ -76,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_file = setup_logging(Path(ctx.paths.logs), logging.DEBUG if args.debug else logging.INFO)
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     gui = configure_application(app, ctx)
+    from app.gui.policy_gate import check_policy_at_start
+
+    refused = check_policy_at_start(ctx)  # before the window: a bad policy stops the app
+    if refused is not None:
+        return refused
 
     from app.gui.main_window import MainWindow
 

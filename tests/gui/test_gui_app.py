@@ -105,10 +105,10 @@ def test_settings_are_persisted_and_applied(qtbot, window, ctx) -> None:  # type
 
 def test_a_setting_locked_by_policy_is_shown_locked_and_not_saved(
         qtbot, window, ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    ctx.settings.set("allow_unsigned", True)  # set before the administrator said no
     policy = tmp_path / "policy.json"
     write_policy(policy, {"allow_unsigned_models": False})
     monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
-    ctx.settings.set("allow_unsigned", True)  # set before the administrator said no
     window.settings_action.trigger()
     dialog = window.settings_dialog
     box = dialog.editor("allow_unsigned")
