@@ -14,6 +14,7 @@ from app.gui.icons import icon
 from app.gui.qt import (
     QApplication,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QEvent,
@@ -37,6 +38,7 @@ from app.gui.qt import (
 )
 from app.gui.server_controller import EVERY_ADDRESS, LOOPBACK, ServerController
 from app.gui.widgets import row_table
+from app.services.policy import role_names
 
 if TYPE_CHECKING:
     from app.gui.taskman import TaskManager
@@ -47,7 +49,7 @@ log = logging.getLogger(__name__)
 
 PAGE_TITLE = N_("Local API server")
 ERROR_STYLE = "color: #d1242f;"
-KEY_COLUMNS = ("name", "key", "created", "state")
+KEY_COLUMNS = ("name", "key", "role", "created", "state")
 
 
 def _local_time(iso: str) -> str:
@@ -112,6 +114,13 @@ class ServerPage(QWidget):
         self.create_key_button = QPushButton()
         self.create_key_button.setObjectName("createKeyButton")
         self.create_key_button.clicked.connect(self.ask_new_key)
+        # What a new key may do on the API: the built-in roles and those the policy defines.
+        self.role_choice = QComboBox()
+        self.role_choice.setObjectName("newKeyRole")
+        for role in role_names():
+            self.role_choice.addItem(role, role)
+        self.role_label_widget = QLabel()
+        self.role_label_widget.setBuddy(self.role_choice)
         self.revoke_key_button = QPushButton(icon("delete"), "")
         self.revoke_key_button.setObjectName("revokeKeyButton")
         self.revoke_key_button.clicked.connect(self.ask_revoke)
@@ -122,6 +131,8 @@ class ServerPage(QWidget):
         self.keys_error.setWordWrap(True)
         self.keys_error.setStyleSheet(ERROR_STYLE)
         key_buttons = QHBoxLayout()
+        key_buttons.addWidget(self.role_label_widget)
+        key_buttons.addWidget(self.role_choice)
         key_buttons.addWidget(self.create_key_button)
         key_buttons.addWidget(self.revoke_key_button)
         key_buttons.addStretch(1)
@@ -166,7 +177,9 @@ class ServerPage(QWidget):
         state = self.server.state
         stopped = state == "stopped"
         self.port.setEnabled(stopped)
-        self.allow_network.setEnabled(stopped)
+        # Not while running, nor where the administrator's policy forbids serving the network.
+        self.allow_network.setEnabled(stopped and "api_allow_network" not in
+                                      self.ctx.settings.locked())
         self.start_button.setEnabled(state in ("stopped", "running"))
         self.start_button.setText(self.tr("Start") if stopped or state == "starting"
                                   else self.tr("Stop"))
@@ -215,7 +228,9 @@ class ServerPage(QWidget):
         self.key_table.setRowCount(len(self.keys))
         for row, key in enumerate(self.keys):
             state = self.tr("Active") if key.active else self.tr("Revoked")
-            for col, text in enumerate((key.name, key.hint, _local_time(key.created_at), state)):
+            cells = (key.name, key.hint, self.role_label(key.role), _local_time(key.created_at),
+                     state)
+            for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if not key.active:
                     item.setForeground(self.palette().placeholderText())
@@ -223,6 +238,13 @@ class ServerPage(QWidget):
             if selected is not None and key.key_id == selected.key_id:
                 self.key_table.selectRow(row)
         self._update_key_buttons()
+
+    def role_label(self, role: str) -> str:
+        """A role as the user reads it: the built-in ones explained, the policy's by name."""
+        labels = {"user": self.tr("User: chat, complete, embed"),
+                  "auditor": self.tr("Auditor: also reads the audit log"),
+                  "admin": self.tr("Administrator: also manages keys, models and settings")}
+        return labels.get(role, role)
 
     def row_texts(self, row: int) -> dict[str, str]:
         return {name: self.key_table.item(row, col).text() for col, name in enumerate(KEY_COLUMNS)}
@@ -262,7 +284,9 @@ class ServerPage(QWidget):
             return
         self.keys_error.clear()
         self.create_key_button.setEnabled(False)
-        self.taskman.run(lambda: self.store.create(name), self._key_created, self._key_failed)
+        role = str(self.role_choice.currentData() or "user")
+        self.taskman.run(lambda: self.store.create(name, role=role), self._key_created,
+                         self._key_failed)
 
     def _key_created(self, created: tuple[ApiKey, str]) -> None:
         if not is_alive(self):
@@ -327,7 +351,12 @@ class ServerPage(QWidget):
             "Programs send a key with each request. Once a key exists, every request needs one, "
             "also from this computer."))
         self.key_table.setHorizontalHeaderLabels([
-            self.tr("Name"), self.tr("Key"), self.tr("Created"), self.tr("State")])
+            self.tr("Name"), self.tr("Key"), self.tr("Role"), self.tr("Created"),
+            self.tr("State")])
+        self.role_label_widget.setText(self.tr("Role of a new key:"))
+        for i in range(self.role_choice.count()):
+            self.role_choice.setItemText(i, self.role_label(str(self.role_choice.itemData(i))))
+        self.role_choice.setToolTip(self.tr("What programs using the key may do on the API"))
         self.create_key_button.setText(self.tr("Create…"))
         self.revoke_key_button.setText(self.tr("Revoke…"))
         self._fill_keys()

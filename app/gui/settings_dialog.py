@@ -120,11 +120,10 @@ class SettingsDialog(QDialog):
         self.editors: dict[str, SettingEditor] = {}
         self.tabs = QTabWidget()
         self._page_titles: list[str] = []
+        self._built = False
+        self.locked = locked_settings()
         for title, names in PAGES:
             self.add_page(title, self._form(names))
-        self.locked = locked_settings()
-        for name in self.locked:
-            self._lock(name)
         self.data_dir = QLineEdit(str(ctx.paths.data))
         self.data_dir.setObjectName("dataFolder")
         self.data_dir.setReadOnly(True)
@@ -155,6 +154,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(560, 460)
         self.retranslate()
+        self._built = True
 
     def _form(self, names: tuple[str, ...]) -> QWidget:
         page = QWidget()
@@ -163,6 +163,8 @@ class SettingsDialog(QDialog):
             decl = SETTINGS.get(name)
             editor = SettingEditor(decl, self.ctx.settings.get(name))
             self.editors[name] = editor
+            if name in self.locked:
+                self._lock(name)
             label = QLabel()
             label.setBuddy(editor.widget)
             label.setProperty("setting_title", decl.title)
@@ -185,7 +187,12 @@ class SettingsDialog(QDialog):
         """
         self._page_titles.append(title)
         self.editors.update(editors or {})
+        locked = set(editors or {}) & set(self.locked)
+        for name in locked:
+            self._lock(name)
         self.tabs.addTab(page, translate("", title))
+        if locked and self._built:  # a page added later: show its locks as the others are
+            self.retranslate()
 
     def editor(self, name: str) -> QWidget:
         return self.editors[name].widget

@@ -125,6 +125,16 @@ def authorize(ctx: AppContext, key: ApiKey | None, permission: str, route: str) 
                         f"{permission!r} ({route}).")
 
 
+def role_names() -> list[str]:
+    """The roles an API key may have: the built-in ones first, then the policy's."""
+    try:
+        roles = load_policy().roles
+    except ConfigError:
+        roles = {}
+    builtin = [r for r in ("user", "auditor", "admin") if r in roles]
+    return builtin + sorted(set(roles) - set(builtin)) if roles else ["user"]
+
+
 def require_role(name: str) -> str:
     """``name`` if the policy defines such a role, else ConfigError listing them."""
     from app.security.roles import check_role_name

@@ -78,3 +78,34 @@ def test_a_setting_the_policy_locks_is_shown_at_its_value_and_cannot_be_changed(
     assert ctx.settings.get("temperature") == 0.2 and ctx.settings.get("top_k") == 12
     saved = json.loads(ctx.settings.path.read_text(encoding="utf-8"))
     assert saved["temperature"] == 1.1  # the user's own choice, back when the policy goes
+
+
+def test_a_key_made_in_settings_carries_the_role_chosen(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from app.gui.server_page import ServerPage
+
+    window.settings_action.trigger()
+    page = window.settings_dialog.findChild(ServerPage)
+    assert [page.role_choice.itemData(i) for i in range(page.role_choice.count())] == [
+        "user", "auditor", "admin"]
+    page.role_choice.setCurrentIndex(page.role_choice.findData("auditor"))
+    qtbot.mouseClick(page.create_key_button, Qt.MouseButton.LeftButton)
+    page.name_dialog.setTextValue("audit dashboard")
+    with qtbot.waitSignal(page.keys_changed, timeout=10_000):
+        page.name_dialog.accept()
+    page.secret_dialog.reject()
+    assert [(k.name, k.role) for k in window.ctx.api_keys.list()] == [("audit dashboard", "auditor")]
+    assert page.row_texts(0)["role"] == "Auditor: also reads the audit log"
+    window.settings_dialog.reject()
+
+
+def test_serving_other_computers_is_locked_where_the_policy_forbids_it(
+        qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from app.gui.server_page import ServerPage
+
+    policy = write_policy(tmp_path / "policy.json", {"serve_off_loopback": False})
+    monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
+    window.settings_action.trigger()
+    page = window.settings_dialog.findChild(ServerPage)
+    assert not page.allow_network.isEnabled() and not page.allow_network.isChecked()
+    assert "policy" in page.allow_network.toolTip()
+    window.settings_dialog.reject()
