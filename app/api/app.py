@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from app import __version__
 from app.api import admin_routes, openai_routes
+from app.api.auth import authenticate
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyLimit, OffLoopbackGate, RequestAudit, RequestMetrics
 from app.api.state import ApiState
@@ -62,7 +63,7 @@ def create_app(state: ApiState) -> FastAPI:
     @app.get("/metrics", tags=["operations"])
     async def metrics(request: Request, authorization: str | None = Header(None)) -> Response:
         """Prometheus text: requests, tokens, queue depth, slots and latency histograms."""
-        state.gate.check(authorization)
+        authenticate(state, "/metrics", authorization, "metrics")
         return Response(_render_metrics(state), media_type="text/plain; version=0.0.4")
 
     app.add_middleware(BodyLimit, max_bytes=state.options.max_body_bytes)
