@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         self.about_action = self._action("about", self.about)
         self.audit_action = self._action("auditLog", self.open_audit_log)
         self.privacy_action = self._action("privacy", self.open_privacy)
+        self.policy_action = self._action("adminPolicy", self.open_policy)
         bar = self.menuBar()
         self.file_menu = QMenu(self)
         self.file_menu.addAction(self.new_action)
@@ -196,7 +197,7 @@ class MainWindow(QMainWindow):
         self.models_menu.addActions([self.models_action, self.reload_model_action])
         self.help_menu = QMenu(self)
         self.help_menu.addActions([self.logs_action, self.audit_action, self.privacy_action,
-                                   self.about_action])
+                                   self.policy_action, self.about_action])
         for menu in (self.file_menu, self.edit_menu, self.chat_menu, self.models_menu,
                      self.help_menu):
             bar.addMenu(menu)
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
             self.about_action: self.tr("&About Open-AutoGLM"),
             self.audit_action: self.tr("A&udit log…"),
             self.privacy_action: self.tr("&Privacy and your data…"),
+            self.policy_action: self.tr("Administrator &policy…"),
         }
         for action, text in texts.items():
             action.setText(text)
@@ -381,6 +383,14 @@ class MainWindow(QMainWindow):
         dialog = PrivacyDialog(self.ctx, self.taskman, self,
                                busy=lambda: self.controller.generating)
         dialog.erased.connect(self._data_erased)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    def open_policy(self) -> None:
+        """What the administrator's policy fixes (see policy_view); read-only."""
+        from app.gui.policy_view import PolicyDialog
+
+        dialog = PolicyDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 

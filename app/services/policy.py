@@ -172,6 +172,13 @@ class PolicyReport:
         }
 
 
+def policy_report() -> PolicyReport:
+    """The policy in force, for showing (PolicyRejected when it cannot be used)."""
+    path = policy_path()
+    policy = load_policy(path)
+    return PolicyReport(path, admin_key_path(path), policy.source != "default", policy)
+
+
 def check_policy_file(ctx: AppContext, path: Path | None = None,
                       admin_key: Path | None = None) -> PolicyReport:
     """The policy file checked as start-up would (default: the one in force), audited;

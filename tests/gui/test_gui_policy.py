@@ -13,7 +13,7 @@ from app.gui.main_window import MainWindow
 from app.gui.qt import QApplication, QDialogButtonBox, QLabel, QMessageBox, Qt, QTimer
 from app.gui.settings_dialog import SettingsDialog
 from app.security.policy import PolicyTampered, PolicyWrongShape
-from tests.policy_helpers import write_policy
+from tests.policy_helpers import admin_key, write_policy
 
 
 def run_app_closing_the_first_message_box(data: Path) -> tuple[int, list[str]]:
@@ -109,3 +109,27 @@ def test_serving_other_computers_is_locked_where_the_policy_forbids_it(
     assert not page.allow_network.isEnabled() and not page.allow_network.isChecked()
     assert "policy" in page.allow_network.toolTip()
     window.settings_dialog.reject()
+
+
+def test_help_shows_what_the_administrators_policy_fixes(
+        qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from app.gui.policy_view import PolicyDialog
+
+    window.policy_action.trigger()
+    empty = window.findChild(PolicyDialog)
+    assert "built-in defaults apply" in empty.summary.text() and empty.rows() == {}
+    empty.close()
+    policy = write_policy(tmp_path / "policy.json", {
+        "retention_days": 30, "allow_unsigned_models": False,
+        "sync_server": "https://dav.example.org/", "locked_settings": {"temperature": 0.2}})
+    monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
+    window.policy_action.trigger()
+    qtbot.waitUntil(lambda: len(window.findChildren(PolicyDialog)) == 1)
+    dialog = window.findChild(PolicyDialog)
+    assert str(policy) in dialog.summary.text() and admin_key().key_id in dialog.summary.text()
+    rows = dialog.rows()
+    assert rows["Retention (days)"] == "30" and rows["Unsigned models allowed"] == "No"
+    assert rows["Sync server"] == "https://dav.example.org/"
+    assert rows["Locked settings"] == "temperature = 0.2, allow_unsigned = False"
+    assert rows["API roles"] == "admin, auditor, user"
+    dialog.close()
