@@ -125,7 +125,8 @@ def test_an_administrator_signs_verifies_and_shows_a_policy(tmp_path: Path) -> N
         verified.stdout)
     shown = json.loads(autoglm("--json", "policy", "show", policy=policy).stdout)
     assert shown["retention_days"] == 30 and shown["sync_server"] == "https://dav.example.org/autoglm"
-    assert shown["locked_settings"] == {"temperature": 0.3, "allow_unsigned": False}
+    assert shown["locked_settings"] == {"temperature": 0.3, "allow_unsigned": False,
+                                        "retention_days": 30}
     assert shown["roles"]["auditor"] == ["audit.read", "chat", "completions", "embeddings",
                                          "metrics", "models"]
     make_tampered(policy)  # `policy verify` says what start-up would, with the same code

@@ -124,7 +124,13 @@ class Policy:
             locks["allow_unsigned"] = False
         if not self.serve_off_loopback:
             locks["api_allow_network"] = False
+        if self.retention_days is not None and _declared("retention_days"):
+            locks["retention_days"] = self.retention_days
         return locks
+
+
+def _declared(setting: str) -> bool:
+    return any(s.name == setting for s in SETTINGS)
 
 
 def policy_path() -> Path:

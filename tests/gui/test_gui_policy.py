@@ -130,6 +130,7 @@ def test_help_shows_what_the_administrators_policy_fixes(
     rows = dialog.rows()
     assert rows["Retention (days)"] == "30" and rows["Unsigned models allowed"] == "No"
     assert rows["Sync server"] == "https://dav.example.org/"
-    assert rows["Locked settings"] == "temperature = 0.2, allow_unsigned = False"
+    assert rows["Locked settings"] == ("temperature = 0.2, allow_unsigned = False, "
+                                       "retention_days = 30")
     assert rows["API roles"] == "admin, auditor, user"
     dialog.close()

@@ -137,7 +137,8 @@ def test_a_valid_policy_is_read_whole(policy_file: Path) -> None:
     assert p.retention_days == 90 and not p.serve_off_loopback and p.health_probe_open
     assert p.roles["embedder"].permissions == {"embeddings"} and "admin" in p.roles
     assert p.safety.action("email", "input") == "block"
-    assert p.locks() == {"temperature": 0.2, "allow_unsigned": False, "api_allow_network": False}
+    assert p.locks() == {"temperature": 0.2, "allow_unsigned": False, "api_allow_network": False,
+                         "retention_days": 90}
     assert p.signer == admin_key().key_id and p.source == str(policy_file)
 
 
