@@ -107,8 +107,16 @@ class Secrets:
     the locked file, created on first write.
     """
 
-    def __init__(self, config_dir: Path, ask_passphrase: PassphrasePrompt | None = None) -> None:
+    def __init__(
+        self,
+        config_dir: Path,
+        ask_passphrase: PassphrasePrompt | None = None,
+        backend: Any = None,
+    ) -> None:
+        """``backend``: a keyring backend to use instead of the one keyring chooses
+        (one user's keyring among several in one process, as a multi-device test has)."""
         self.vault_path = Path(config_dir) / VAULT_FILE
+        self._backend = backend
         self.ask_passphrase = ask_passphrase
         self._lock = threading.RLock()
         self._mode: Literal["keyring", "passphrase-file"] | None = None
@@ -127,7 +135,7 @@ class Secrets:
         if mode == "keyring":
             import keyring
 
-            backend = keyring.get_keyring()
+            backend = self._backend or keyring.get_keyring()
             name = getattr(backend, "name", type(backend).__name__)
             return KeyStoreInfo("keyring", str(name), True)
         return KeyStoreInfo(
@@ -148,7 +156,9 @@ class Secrets:
     def _choose(self) -> Literal["keyring", "passphrase-file"]:
         with self._lock:
             if self._mode is None:
-                problem = None if self.vault_path.exists() else keyring_problem()
+                problem = (
+                    None if self.vault_path.exists() or self._backend else keyring_problem()
+                )
                 if self.vault_path.exists():
                     self._mode = "passphrase-file"
                     self._notice = NO_KEYRING.format(
@@ -243,7 +253,7 @@ class Secrets:
         import keyring.errors
 
         try:
-            return call(keyring.get_keyring())
+            return call(self._backend or keyring.get_keyring())
         except keyring.errors.KeyringError as exc:
             failure = type(exc).__name__
         # Raised outside the handler: the backend's exception may quote what was passed,
@@ -298,7 +308,7 @@ class Secrets:
                 f"The passphrase must be at least {MIN_PASSPHRASE} characters long."
             )
         self._vault_salt = os.urandom(16)
-        self._vault_key = _derive(passphrase, self._vault_salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+        self._vault_key = derive_key(passphrase, self._vault_salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
         self._write_vault({})
         log.info("created the passphrase-locked key file %s", self.vault_path)
 
@@ -317,7 +327,7 @@ class Secrets:
 
     def _decrypt(self, passphrase: str) -> dict[str, str]:
         salt, (n, r, p), nonce, sealed = self._read_doc()
-        key = _derive(passphrase, salt, n, r, p)
+        key = derive_key(passphrase, salt, n, r, p)
         values = self._open_sealed(key, nonce, sealed)
         self._vault_key, self._vault_salt = key, salt
         return values
@@ -376,7 +386,8 @@ class Secrets:
         self._vault = values
 
 
-def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+def derive_key(passphrase: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> bytes:
+    """A 256-bit key from a passphrase (scrypt): for the locked key file and for wrapped keys."""
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))

@@ -250,3 +250,41 @@ class AuditCheckpoint(Base):
     signature: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (Index(None, "seq"),)
+
+
+# --- sync (app.sync) --------------------------------------------------------------------------
+
+
+class SyncState(Base):
+    """A conversation as last agreed with the sync server: its resource, that copy's
+    ETag, and the merge base (every field's value and stamp, every message's stamp)."""
+
+    __tablename__ = "sync_state"
+
+    conversation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64))
+    etag: Mapped[str | None] = mapped_column(Text)
+    base: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index(None, "resource", unique=True),)
+
+
+class SyncConflict(Base):
+    """Something a merge decided for the user: the value kept and the other one,
+    which the user can restore."""
+
+    __tablename__ = "sync_conflicts"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(36))
+    # "field" (two edits of one field), "message" (two versions of one message),
+    # "deleted" (deleted on one device, edited later on another: kept).
+    kind: Mapped[str] = mapped_column(String(32))
+    item: Mapped[str] = mapped_column(Text)  # the field's name or the message's id
+    kept: Mapped[Any] = mapped_column(JSON, nullable=True)
+    other: Mapped[Any] = mapped_column(JSON, nullable=True)
+    time: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (Index(None, "resolved", "pk"),)
