@@ -102,13 +102,15 @@ def role_of(key: ApiKey | None) -> str:
 
 def authorize(ctx: AppContext, key: ApiKey | None, permission: str, route: str) -> None:
     """RoleForbidden (audited) unless ``key``'s role, as the policy defines it, allows
-    ``permission``. A call without a key is refused here only for what no role-less caller
-    may do: reading the audit log and administration."""
+    ``permission``. Where the server lets callers in without a key (on loopback, before any
+    key is made) they may do what the built-in ``user`` may, and never read the audit log
+    or administer."""
+    from app.security.roles import BUILT_IN_ROLES
     from app.services.audit import api_actor
 
     if key is None:
-        if permission in ("models", "chat", "completions", "embeddings", "metrics"):
-            return  # the server lets callers without a key in (loopback, no key made yet)
+        if BUILT_IN_ROLES[DEFAULT_ROLE].allows(permission):
+            return
         role_name = None
     else:
         role_name = role_of(key)
