@@ -14,15 +14,14 @@ from pathlib import Path
 import pytest
 
 from app.errors import PolicyViolation
-from app.security.policy import (
-    PolicyMalformed,
-    PolicyRejected,
-    PolicyTampered,
-    PolicyUnknownKey,
-    PolicyUnsigned,
-    PolicyWrongShape,
+from app.security.policy import PolicyMalformed, PolicyRejected, PolicyTampered, PolicyUnsigned
+from tests.policy_helpers import (
+    BROKEN_IDS,
+    BROKEN_POLICIES,
+    admin_key,
+    make_tampered,
+    write_policy,
 )
-from tests.policy_helpers import admin_key, write_policy
 
 
 def autoglm(*args: str, policy: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -36,46 +35,9 @@ def error_lines(out: subprocess.CompletedProcess[str]) -> list[str]:
     return [ln for ln in out.stderr.splitlines() if ln.startswith("autoglm: ")]
 
 
-def make_unsigned(path: Path) -> None:
-    write_policy(path, {"retention_days": 5}, sign=False)
 
 
-def make_tampered(path: Path) -> None:
-    write_policy(path, {"allow_unsigned_models": False})
-    fields = json.loads(path.read_text())
-    path.write_text(json.dumps({**fields, "allow_unsigned_models": True}))
-
-
-def make_unknown_key(path: Path) -> None:
-    write_policy(path, {"retention_days": 5})
-    path.with_name("policy-admin.pub").write_text(
-        "autoglm-ed25519 " + "B" * 43 + "= someone else\n")
-
-
-def make_malformed(path: Path) -> None:
-    path.write_text('{"retention_days": 5')
-
-
-def make_list(path: Path) -> None:
-    path.write_text('["allow_unsigned_models"]')
-
-
-def make_number(path: Path) -> None:
-    path.write_text("3")
-
-
-BAD_POLICIES = [
-    (make_unsigned, PolicyUnsigned, "is not signed"),
-    (make_tampered, PolicyTampered, "was changed after it was signed"),
-    (make_unknown_key, PolicyUnknownKey, "is signed by an unknown key"),
-    (make_malformed, PolicyMalformed, "is not valid JSON"),
-    (make_list, PolicyWrongShape, "must be a JSON object, not a list"),
-    (make_number, PolicyWrongShape, "must be a JSON object, not a number"),
-]
-IDS = ["unsigned", "tampered", "unknown-key", "malformed", "list", "number"]
-
-
-@pytest.mark.parametrize("make, error, message", BAD_POLICIES, ids=IDS)
+@pytest.mark.parametrize("make, error, message", BROKEN_POLICIES, ids=BROKEN_IDS)
 def test_a_policy_that_cannot_be_used_stops_a_command_with_its_own_message_and_code(
         tmp_path: Path, make, error: type[PolicyRejected], message: str) -> None:  # type: ignore[no-untyped-def]
     policy = tmp_path / "etc" / "policy.json"
@@ -88,8 +50,7 @@ def test_a_policy_that_cannot_be_used_stops_a_command_with_its_own_message_and_c
     assert message in line and out.stdout == ""
 
 
-@pytest.mark.parametrize("make, error, message", [BAD_POLICIES[1], BAD_POLICIES[4]],
-                         ids=["tampered", "list"])
+@pytest.mark.parametrize("make, error, message", BROKEN_POLICIES, ids=BROKEN_IDS)
 def test_serve_does_not_start_on_a_policy_that_cannot_be_used(
         tmp_path: Path, make, error: type[PolicyRejected], message: str) -> None:  # type: ignore[no-untyped-def]
     policy = tmp_path / "policy.json"

@@ -12,8 +12,7 @@ import pytest
 from app.gui.main_window import MainWindow
 from app.gui.qt import QApplication, QDialogButtonBox, QLabel, QMessageBox, Qt, QTimer
 from app.gui.settings_dialog import SettingsDialog
-from app.security.policy import PolicyTampered, PolicyWrongShape
-from tests.policy_helpers import admin_key, write_policy
+from tests.policy_helpers import BROKEN_IDS, BROKEN_POLICIES, admin_key, write_policy
 
 
 def run_app_closing_the_first_message_box(data: Path) -> tuple[int, list[str]]:
@@ -40,15 +39,11 @@ def run_app_closing_the_first_message_box(data: Path) -> tuple[int, list[str]]:
     return code, seen
 
 
-@pytest.mark.parametrize("tamper, error, message", [
-    (lambda p: p.write_text(json.dumps({**json.loads(p.read_text()), "retention_days": 1})),
-     PolicyTampered, "was changed after it was signed"),
-    (lambda p: p.write_text("[]"), PolicyWrongShape, "must be a JSON object, not a list"),
-], ids=["tampered", "list"])
+@pytest.mark.parametrize("make, error, message", BROKEN_POLICIES, ids=BROKEN_IDS)
 def test_a_policy_that_cannot_be_used_stops_the_app_with_a_message_before_the_window(
-        qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tamper, error, message) -> None:  # type: ignore[no-untyped-def]
-    policy = write_policy(tmp_path / "policy.json", {"retention_days": 30})
-    tamper(policy)
+        qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make, error, message) -> None:  # type: ignore[no-untyped-def]
+    policy = tmp_path / "policy.json"
+    make(policy)
     monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
     code, seen = run_app_closing_the_first_message_box(tmp_path / "data")
     assert code == error.exit_code
