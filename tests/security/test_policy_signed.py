@@ -218,3 +218,13 @@ def test_loading_and_rejecting_a_policy_are_audited(ctx: Any, policy_file: Path)
     assert loaded.outcome == "ok" and loaded.details["signer"] == admin_key().key_id
     rejected = ctx.audit.list(action="policy.reject")[0]
     assert rejected.outcome == "refused" and rejected.details["error"] == "policy_unsigned"
+
+
+def test_a_model_signed_by_a_pinned_key_loads_though_the_user_never_trusted_it(
+        ctx: Any, policy_file: Path, signed_model: Path, signing_key: Any) -> None:
+    from app.services.models import verify
+
+    assert not ctx.trust.is_trusted(signing_key.key_id)
+    write_policy(policy_file, {"trusted_keys": [signing_key.public_line()]})
+    with verify(ctx, signed_model) as verified:
+        assert verified.signer == signing_key.key_id
