@@ -25,7 +25,7 @@ import os
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -193,8 +193,6 @@ def read_policy(path: Path, admin_key: Path) -> Policy:
     fields = parse_json(raw, path)
     check_signature(fields, path, admin_key)
     policy = parse_policy(fields, str(path))
-    from dataclasses import replace
-
     return replace(policy, sha256=hashlib.sha256(raw).hexdigest())
 
 
@@ -282,8 +280,6 @@ def parse_policy(fields: Mapping[str, Any], source: str) -> Policy:
             values[name] = fields[name]
     try:
         values["safety"] = parse_safety(fields.get("safety"), source)
-    except PolicyMalformed:
-        raise
     except ConfigError as exc:
         raise PolicyMalformed(str(exc)) from None
     values["trusted_keys"] = _trusted_keys(fields.get("trusted_keys", []), fail)
