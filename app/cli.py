@@ -414,24 +414,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _serve_keys(args: argparse.Namespace) -> int:
     store = cli_context(args).api_keys
     if args.serve_keys_cmd == "create":
-        key, secret = store.create(args.name, args.rate_limit)
+        key, secret = store.create(args.name, args.rate_limit, args.role)
         if args.json:
-            emit_json({"key_id": key.key_id, "name": key.name, "key": secret})
+            emit_json({"key_id": key.key_id, "name": key.name, "role": key.role, "key": secret})
         else:
-            sys.stderr.write(f"API key {key.key_id} ({key.name}); it is shown only this once:\n")
+            sys.stderr.write(f"API key {key.key_id} ({key.name}, role {key.role}); it is shown "
+                             "only this once:\n")
             print(secret)
         return 0
     if args.serve_keys_cmd == "list":
         keys = store.list()
         if args.json:
-            emit_json([{"key_id": k.key_id, "name": k.name, "created_at": k.created_at,
-                         "revoked_at": k.revoked_at, "rate_limit": k.rate_limit} for k in keys])
+            emit_json([{"key_id": k.key_id, "name": k.name, "role": k.role,
+                        "created_at": k.created_at, "revoked_at": k.revoked_at,
+                        "rate_limit": k.rate_limit} for k in keys])
         elif not keys:
             print("No API keys. `autoglm serve keys create NAME` makes one.")
         for k in [] if args.json else keys:
             state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
             limit = f"{k.rate_limit}/min" if k.rate_limit else "default limit"
-            print(f"{k.key_id}  {k.hint:<18} {k.name:<20} {state:<28} {limit}  created {k.created_at}")
+            print(f"{k.key_id}  {k.hint:<18} {k.name:<20} {k.role:<8} {state:<28} {limit}  "
+                  f"created {k.created_at}")
         return 0
     if args.serve_keys_cmd == "revoke":
         key = store.revoke(args.key)
@@ -487,6 +490,10 @@ def _add_serve_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     q = ksub.add_parser("create", parents=[common], help="make a key; it is shown once")
     q.add_argument("name")
     q.add_argument("--rate-limit", type=int, help="requests per minute for this key")
+    q.add_argument("--role", default="user",
+                   help="what the key may do: user (chat, complete, embed; the default), auditor "
+                        "(also read the audit log), admin (also manage keys, models and "
+                        "settings), or a role the policy defines")
     ksub.add_parser("list", parents=[common], help="list keys (never the keys themselves)")
     q = ksub.add_parser("revoke", parents=[common], help="revoke a key by id or name")
     q.add_argument("key")
@@ -632,6 +639,18 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_audit import add_audit_parser
 
     add_audit_parser(sub, common)
+    from app.cli_privacy import add_privacy_parser
+
+    add_privacy_parser(sub, common)
+    from app.cli_policy import add_policy_parser
+
+    add_policy_parser(sub, common)
+    from app.cli_settings import add_settings_parser
+
+    add_settings_parser(sub, common)
+    from app.cli_sync import add_sync_parser
+
+    add_sync_parser(sub, common)
     return parser
 
 

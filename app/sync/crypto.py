@@ -37,6 +37,12 @@ class SyncKeyError(AppError):
     code = "sync_key"
 
 
+class DamagedRecord(SyncKeyError):
+    """A resource in our format that does not open: cut short by a dropped upload on a
+    server that keeps partial files, or altered. Devices holding the conversation write
+    it again from their own copy."""
+
+
 class EnrolmentError(AppError):
     exit_code = 83
     code = "sync_enrolment"
@@ -82,7 +88,7 @@ class DataKey:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         if len(blob) < _HEADER.size + 16 or not blob.startswith(MAGIC):
-            raise SyncKeyError(f"the server's copy of {name} is not an Open-AutoGLM sync record")
+            raise DamagedRecord(f"the server's copy of {name} is not a whole Open-AutoGLM record")
         header = blob[: _HEADER.size]
         _, nonce, revision = _HEADER.unpack(header)
         try:
@@ -90,13 +96,16 @@ class DataKey:
                 nonce, blob[_HEADER.size :], header + name.encode("ascii")
             )
         except InvalidTag:
-            raise SyncKeyError(
+            raise DamagedRecord(
                 f"the server's copy of {name} cannot be decrypted with this device's sync key "
-                "(another key, or the file was altered on the server)"
+                "(cut short, altered, or under another key)"
             ) from None
-        payload = json.loads(plain)
+        try:
+            payload = json.loads(plain)
+        except ValueError:
+            payload = None
         if not isinstance(payload, dict):
-            raise SyncKeyError(f"the server's copy of {name} is damaged")
+            raise DamagedRecord(f"the server's copy of {name} is damaged")
         return revision, payload
 
     def keycheck(self) -> bytes:

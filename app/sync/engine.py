@@ -31,7 +31,7 @@ from typing import Any
 from app.store import sync_rows
 from app.store.store import Store
 from app.sync import doc as docs
-from app.sync.crypto import KEYCHECK_NAME, DataKey, SyncKeyError
+from app.sync.crypto import KEYCHECK_NAME, DamagedRecord, DataKey, SyncKeyError
 from app.sync.webdav import DavClient, PreconditionFailed, ServerRefused, is_weak
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class SyncReport:
     pulled: int = 0  # conversations fetched
     merged: int = 0  # local copies changed by what came from the server
     conflicts: int = 0
+    damaged: int = 0  # server copies that did not open (then written again from ours)
     requests: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
@@ -124,13 +125,20 @@ class Syncer:
         for done, entry in enumerate(changed, 1):
             got = self.client.get(CONVERSATIONS + entry.name)
             if got is not None:
-                self._pulled(entry.name, *got)
+                self._pulled(entry.name, *got, known.get(entry.name, (None, None))[0])
             self.progress("pull", done, len(changed))
 
     # --- one conversation -----------------------------------------------------------------
 
-    def _pulled(self, name: str, blob: bytes, etag: str | None) -> None:
-        revision, theirs = self.key.open(name, blob)
+    def _pulled(self, name: str, blob: bytes, etag: str | None, known_as: str | None) -> None:
+        try:
+            revision, theirs = self.key.open(name, blob)
+        except DamagedRecord as err:
+            self.report.damaged += 1
+            log.warning("%s", err)
+            if known_as is not None:  # ours too: write it again from this device's copy
+                self._sync_conversation(known_as, upto=None, remote=(None, etag))
+            return
         theirs["revision"], theirs["size"] = revision, len(blob)
         cid = theirs.get("id")
         if not isinstance(cid, str) or self.key.resource_name(cid) != name:
@@ -139,7 +147,7 @@ class Syncer:
         self._sync_conversation(cid, upto=None, remote=(theirs, etag))
 
     def _sync_conversation(
-        self, cid: str, *, upto: int | None, remote: tuple[docs.Doc, str | None] | None
+        self, cid: str, *, upto: int | None, remote: tuple[docs.Doc | None, str | None] | None
     ) -> None:
         """Bring the server's copy and ours to the same merge, writing each side only if
         it lacks something. ``upto``: the outbox rows this settles."""
@@ -187,11 +195,16 @@ class Syncer:
             body = self.key.seal(name, revision, {**doc, "pad": " "})
         return body
 
-    def _fetch(self, path: str, name: str) -> tuple[docs.Doc, str | None] | None:
+    def _fetch(self, path: str, name: str) -> tuple[docs.Doc | None, str | None] | None:
         got = self.client.get(path)
         if got is None:
             return None
-        revision, theirs = self.key.open(name, got[0])
+        try:
+            revision, theirs = self.key.open(name, got[0])
+        except DamagedRecord as err:
+            self.report.damaged += 1
+            log.warning("%s", err)
+            return None, got[1]  # replaced by our copy, if it is still the one there
         theirs["revision"], theirs["size"] = revision, len(got[0])
         return theirs, got[1]
 

@@ -9,6 +9,7 @@ under it, removed afterwards); what needs to stop the server is then skipped, sa
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -86,6 +87,12 @@ class DavServer:
             "lock_storage": True,
             "property_manager": True,
         }
+        if not self.port:
+            # A fixed port from the start: cheroot then sets SO_REUSEADDR, so the server can
+            # be started again on it while its old connections linger.
+            with socket.create_server(("127.0.0.1", 0)) as probe:
+                self.port = probe.getsockname()[1]
+            config["port"] = self.port
         app = WsgiDAVApp(config)
         self.faults = Faults(app) if self.faults is None else self.faults
         self.faults.app = app

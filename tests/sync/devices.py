@@ -22,7 +22,8 @@ class Device:
         self.dav = dav
         paths = resolve_paths(folder / "data").ensure()
         self.ctx = AppContext(paths, Settings.load(paths.settings_file))
-        self.ctx.__dict__["secrets"] = Secrets(paths.config, backend=FolderKeyring(folder / "keyring"))
+        self.keyring_dir = folder / "keyring"
+        self.ctx.__dict__["secrets"] = Secrets(paths.config, backend=FolderKeyring(self.keyring_dir))
         shutil.copyfile(template, paths.database)
         self.store: Store = open_user_store(self.ctx)
 
