@@ -9,6 +9,7 @@ under it, removed afterwards); what needs to stop the server is then skipped, sa
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import uuid
@@ -32,6 +33,11 @@ class Faults:
         self.status = 503
         self.retry_after = "1"
         self.seen = 0
+        # Behave like servers the RFCs allow but wsgidav is not: weak ETags everywhere
+        # (which must never be sent in If-Match), no ETag in a PUT's answer.
+        self.weak_etags = False
+        self.no_etag_on_put = False
+        self.weak_if_match = 0  # If-Match headers that carried a weak tag (a client's mistake)
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -46,7 +52,39 @@ class Faults:
                 [("Retry-After", self.retry_after), ("Content-Length", "0")],
             )
             return [b""]
-        return self.app(environ, start_response)
+        if not (self.weak_etags or self.no_etag_on_put):
+            return self.app(environ, start_response)
+        return self._rewritten(environ, start_response)
+
+    def _rewritten(self, environ: dict[str, Any], start_response: Any) -> Any:
+        method = environ["REQUEST_METHOD"]
+        if self.weak_etags:
+            for header in ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH"):
+                value = environ.get(header, "")
+                if value.startswith("W/"):
+                    self.weak_if_match += header == "HTTP_IF_MATCH"
+                    # A weak tag never matches If-Match (strong comparison): as a server must.
+                    environ[header] = '"weak-never-matches"' if header == "HTTP_IF_MATCH" else value[2:]
+        captured: dict[str, Any] = {}
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            out = []
+            for name, value in headers:
+                if name.lower() == "etag":
+                    if self.no_etag_on_put and method == "PUT":
+                        continue
+                    if self.weak_etags:
+                        value = "W/" + value
+                if name.lower() == "content-length" and self.weak_etags and method == "PROPFIND":
+                    continue
+                out.append((name, value))
+            captured["status"], captured["headers"] = status, out
+            return start_response(status, out, exc_info)
+
+        body = b"".join(self.app(environ, start))
+        if self.weak_etags and method == "PROPFIND":
+            body = re.sub(rb"(<D:getetag>)(?!<)", rb'\1W/', body)
+        return [body]
 
 
 @dataclass

@@ -253,3 +253,31 @@ def test_a_full_disk_while_pulling_keeps_what_was_there(
             b.close()
     finally:
         subprocess.run(["umount", "-l", str(small)], capture_output=True)
+
+
+@pytest.mark.parametrize("quirk", ["weak_etags", "no_etag_on_put"])
+def test_servers_with_weak_etags_or_none_on_put_still_converge(
+    devices: list[Device], dav: DavServer, quirk: str
+) -> None:
+    """A weak ETag never matches If-Match, so it is never sent: the device merges with the
+    server's copy before writing, and its next pull heals a write that raced it."""
+    if not dav.can_stop:
+        pytest.skip("the quirks are put in front of the test's own server")
+    assert dav.faults is not None
+    setattr(dav.faults, quirk, True)
+    a, b = _paired(devices)
+    expected = _fill(a, 3, tag=quirk)
+    a.sync()
+    b.sync()
+    conv = next(iter(a.conversations()))
+    with a.store.repo() as repo:
+        repo.add_message(conv, "user", "from A while apart")
+    with b.store.repo() as repo:
+        repo.add_message(conv, "user", "from B while apart")
+        repo.rename_conversation(conv, "renamed on B")
+    expected |= {"from A while apart", "from B while apart"}
+    b.sync()
+    a.sync()
+    _converged(a, b, expected)
+    assert a.conversations()[conv]["title"] == "renamed on B"
+    assert dav.faults.weak_if_match == 0
