@@ -115,6 +115,13 @@ def setup(
 ) -> None:
     """Save the server's address and credentials (the password behind the secrets door)."""
     url = url.strip()
+    pinned = config(ctx)
+    if pinned.pinned and url.rstrip("/") != pinned.url.rstrip("/"):
+        from app.errors import PolicyViolation
+
+        raise PolicyViolation(
+            f"the administrator's policy fixes the sync server at {pinned.url}; it cannot be changed here"
+        )
     if url and not url.startswith(("https://", "http://")):
         raise ConfigError(f"the sync server's address must start with https:// ({url!r})")
     if url.startswith("http://") and not _loopback(url):

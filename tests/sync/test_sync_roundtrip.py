@@ -193,3 +193,24 @@ def test_a_sync_with_nothing_to_do_costs_two_requests(devices: list[Device]) -> 
     a.sync()
     report = b.sync()
     assert (report.pushed, report.pulled, report.requests) == (0, 0, 2)
+
+
+def test_a_server_the_policy_pins_is_used_and_cannot_be_changed(
+    devices: list[Device], dav: DavServer, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.errors import PolicyViolation
+    from app.services import sync
+    from tests.policy_helpers import write_policy
+
+    policy = write_policy(tmp_path / "policy" / "policy.json", {"sync_server": dav.url})
+    monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
+    a, _, _ = devices
+    with pytest.raises(PolicyViolation, match="fixes the sync server"):
+        sync.setup(a.ctx, "https://elsewhere.example.org/dav/", dav.user, dav.password)
+    sync.setup(a.ctx, dav.url, dav.user, dav.password)
+    a.ctx.settings.set("sync_url", "")  # even a setting emptied by hand does not turn it off
+    cfg = sync.config(a.ctx)
+    assert cfg.pinned and cfg.url == dav.url
+    with a.store.repo() as repo:
+        repo.create_conversation("to the pinned server")
+    assert a.sync().pushed == 1
