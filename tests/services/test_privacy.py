@@ -345,3 +345,30 @@ def test_a_retention_in_the_administrators_policy_wins_and_cannot_be_changed(
 
     with open_conversations(ctx) as convs:  # the user never set a retention: the policy's runs
         assert [c.title for c in convs.list()] == ["today"]
+
+
+def test_erasure_empties_what_sync_kept_of_a_conversation_but_keeps_its_resource(
+        ctx: AppContext, opened: Conversations, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    cid = _known_data(ctx, opened, tmp_path)
+    base = json.dumps({"title": ENGLISH, "summary": CHINESE})
+    with opened.store.session() as session:  # as a sync run leaves them
+        session.execute(text(
+            "INSERT INTO sync_state (conversation_id, resource, etag, base, synced_at) "
+            "VALUES (:c, 'conv-1.json', '\"e1\"', :b, '2026-01-01 00:00:00')"), {"c": cid, "b": base})
+        session.execute(text(
+            "INSERT INTO sync_conflicts (conversation_id, kind, item, kept, other, time, resolved) "
+            "VALUES (:c, 'field', 'title', :k, :o, '2026-01-01 00:00:00', 0)"),
+            {"c": cid, "k": json.dumps(ENGLISH), "o": json.dumps(CHINESE)})
+
+    privacy.erase_all(ctx, opened.store)
+
+    with opened.store.session(write=False) as session:
+        state = session.execute(text(
+            "SELECT resource, etag, base FROM sync_state WHERE conversation_id = :c"),
+            {"c": cid}).one()
+        conflicts = session.execute(text("SELECT count(*) FROM sync_conflicts")).scalar_one()
+    assert (state[0], state[1], json.loads(state[2])) == ("conv-1.json", '"e1"', {})
+    assert conflicts == 0
+    assert _found(_decrypted_file(_database_key(ctx), ctx.paths.database)) == []
