@@ -185,6 +185,9 @@ _s("model_dirs", str, "", N_("Extra model folders"), description=N_("Separated b
 _s("allow_unsigned", bool, False, N_("Allow unsigned models"))
 _s("model_options", dict, {}, N_("Per-model options"),
    description=N_("GPU layers and context length for each model file, by file name."))
+_s("embedding_model", str, "", N_("Embedding model for documents"),
+   description=N_("A GGUF file (a path, or a name in the model folders) that finds document "
+                  "passages by meaning as well as by words; empty: by words only."))
 _s("theme", str, "system", N_("Theme"), choices=("system", "light", "dark"))
 _s("language", str, "system", N_("Language"), choices=("system", "en", "zh_CN"), restart=False)
 _s("api_port", int, 8080, N_("Port"), description=N_("0 picks a free port each time."),

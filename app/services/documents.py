@@ -16,6 +16,7 @@ from app.docs.ingest import FileResult, IngestProgress
 from app.engine.types import SamplingParams
 from app.errors import DocumentError
 from app.services.context import AppContext
+from app.services.doc_meaning import EmbedProgress, MeaningIndex
 
 if TYPE_CHECKING:
     from app.docs.index import Hit
@@ -32,6 +33,12 @@ ANSWER_CANDIDATES = 8
 # The best passage must hold at least this share of the question's words for the
 # collection to be taken as saying anything about it.
 MIN_RELEVANCE = 0.34
+# With an embedding model: each ranking (words, meaning) offers this many candidates to
+# the fusion, and a passage found by meaning alone is taken as relevant within this cosine
+# distance of the question (0: the same direction; a poor embedding model puts everything
+# near, so this only holds back what a good one places far away).
+FUSION_CANDIDATES = 20
+MAX_MEANING_DISTANCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,8 @@ class Passage:
     char_start: int
     char_end: int
     text: str
-    score: float
+    score: float  # lower ranks higher: BM25, or minus the fused score with an embedding model
+    distance: float | None = None  # cosine distance from the question, when found by meaning
 
     @property
     def file_name(self) -> str:
@@ -97,6 +105,7 @@ class Passage:
             "number": self.number, "file": self.file_name, "path": self.path, "page": self.page,
             "sheet": self.section, "line": self.line, "char_start": self.char_start,
             "char_end": self.char_end, "text": self.text, "score": round(self.score, 4),
+            "distance": None if self.distance is None else round(self.distance, 4),
         }
 
 
@@ -107,6 +116,8 @@ class IngestReport:
     collection: str
     files: tuple[FileResult, ...]
     seconds: float
+    embedded: int = 0  # passages given vectors by the embedding model
+    embed_error: str | None = None  # why they could not be (the files were read all the same)
 
     def count(self, outcome: str) -> int:
         return sum(1 for f in self.files if f.outcome == outcome)
@@ -127,6 +138,7 @@ class Documents:
         self.ctx = ctx
         self.store = store
         self._closing: Callable[[], None] | None = None  # what closes a store opened for us
+        self.meaning = MeaningIndex(ctx, store)
 
     # --- collections -------------------------------------------------------------------
 
@@ -204,14 +216,18 @@ class Documents:
     def add(self, collection: str, paths: Sequence[Path], *, create: bool = True,
             progress: IngestProgress | None = None,
             cancel: threading.Event | None = None,
-            max_bytes: int | None = None) -> IngestReport:
+            max_bytes: int | None = None,
+            embed_progress: EmbedProgress | None = None) -> IngestReport:
         """Add files and folders (recursively) to a collection, made if ``create`` and new.
         Unchanged files are not read again; a file that cannot be read is recorded with
         its reason and the rest go on (so is one over ``max_bytes``). Raises Cancelled
-        between files once ``cancel`` is set."""
+        between files once ``cancel`` is set. With an embedding model configured, the new
+        passages are then embedded (``embed_progress``); a model that cannot be loaded is
+        reported in ``embed_error`` and the files stay read."""
         from app.docs.extract import MAX_FILE_BYTES
         from app.docs.index import collection_by_name
         from app.docs.ingest import ingest
+        from app.errors import AppError
 
         missing = [str(p) for p in paths if not Path(p).exists()]
         if missing:
@@ -227,7 +243,32 @@ class Documents:
         started = time.perf_counter()
         files = ingest(self.store, cid, [Path(p) for p in paths], progress=progress, cancel=cancel,
                        max_bytes=max_bytes or MAX_FILE_BYTES)
-        return IngestReport(name, tuple(files), time.perf_counter() - started)
+        embedded, embed_error = 0, None
+        if self.meaning.configured:
+            try:
+                embedded = self.meaning.embed_pending([cid], progress=embed_progress, cancel=cancel)
+            except AppError as err:
+                embed_error = str(err)
+        return IngestReport(name, tuple(files), time.perf_counter() - started, embedded,
+                            embed_error)
+
+    def embed(self, collection: str | Sequence[str], *, progress: EmbedProgress | None = None,
+              cancel: threading.Event | None = None) -> int:
+        """Embed the passages of collections read before the embedding model was set (or by
+        another one); returns how many were embedded. Raises Cancelled once ``cancel`` is set
+        (what was done stays done)."""
+        names = [collection] if isinstance(collection, str) else list(collection)
+        with self.store.session(write=False) as s:
+            ids = [self._collection(s, n).id for n in names]
+        return self.meaning.embed_pending(ids, progress=progress, cancel=cancel)
+
+    def not_embedded(self, collection: str | Sequence[str]) -> int:
+        """How many of the collections' passages still lack a vector from the configured
+        embedding model (0 without one)."""
+        names = [collection] if isinstance(collection, str) else list(collection)
+        with self.store.session(write=False) as s:
+            ids = [self._collection(s, n).id for n in names]
+        return self.meaning.missing(ids)
 
     def documents(self, collection: str | None = None) -> list[DocumentView]:
         from app.docs.index import chunk_counts, documents_of, live_collections
@@ -269,22 +310,35 @@ class Documents:
 
     def search(self, collection: str | Sequence[str], query: str,
                limit: int = SEARCH_LIMIT) -> list[Passage]:
-        """The passages of one or more collections that best match ``query``, best first."""
+        """The passages of one or more collections that best match ``query``, best first: by
+        their words (BM25), and with an embedding model configured also by meaning, the two
+        rankings fused by reciprocal rank (k=60)."""
+        from app.docs.fusion import reciprocal_rank_fusion
         from app.docs.index import search_chunks
 
         if not query.strip():
             raise DocumentError("Search for what? Give a question or some words.")
         names = [collection] if isinstance(collection, str) else list(collection)
+        hybrid = self.meaning.configured
         with self.store.session(write=False) as s:
             ids = [self._collection(s, n).id for n in names]
-            hits = search_chunks(s, ids, query, limit)
-        return [_passage(i, h) for i, h in enumerate(hits, 1)]
+            by_words = search_chunks(s, ids, query, max(limit, FUSION_CANDIDATES) if hybrid else limit)
+        if not hybrid:
+            return [_passage(i, h) for i, h in enumerate(by_words, 1)]
+        by_meaning = self.meaning.nearest(ids, query, max(limit, FUSION_CANDIDATES))
+        distance = {h.chunk_pk: h.score for h in by_meaning}
+        hits = {h.chunk_pk: h for h in by_meaning} | {h.chunk_pk: h for h in by_words}
+        fused = reciprocal_rank_fusion([[h.chunk_pk for h in by_words],
+                                        [h.chunk_pk for h in by_meaning]])
+        return [_passage(i, hits[pk], -score, distance.get(pk))
+                for i, (pk, score) in enumerate(fused[:limit], 1)]
 
     def relevant(self, collection: str | Sequence[str], question: str,
                  limit: int = ANSWER_CANDIDATES) -> list[Passage]:
         """Passages for an answer, renumbered from 1: those holding enough of the question's
-        words (MIN_RELEVANCE, and at least half as many as the best passage holds). None
-        when even the best holds too few: better no answer than one from the wrong text."""
+        words (MIN_RELEVANCE, and at least half as many as the best passage holds), and with
+        an embedding model those near it in meaning (MAX_MEANING_DISTANCE). None when no
+        passage is either: better no answer than one from the wrong text."""
         from dataclasses import replace
 
         from app.docs.query import matched_share, question_terms
@@ -292,10 +346,10 @@ class Documents:
         passages = self.search(collection, question, limit)
         terms = question_terms(question)
         shares = [matched_share(terms, p.text) for p in passages]
-        if not passages or shares[0] < MIN_RELEVANCE:
-            return []
-        floor = max(MIN_RELEVANCE, max(shares) / 2)
-        kept = [p for p, share in zip(passages, shares, strict=True) if share >= floor]
+        floor = max(MIN_RELEVANCE, max(shares, default=0.0) / 2)
+        kept = [p for p, share in zip(passages, shares, strict=True)
+                if share >= floor or (p.distance is not None
+                                      and p.distance <= MAX_MEANING_DISTANCE)]
         return [replace(p, number=n) for n, p in enumerate(kept, 1)]
 
     def answer(self, model: LoadedModel, collection: str | Sequence[str], question: str,
@@ -321,6 +375,7 @@ class Documents:
         return DocumentError(f"No collection named “{name}”.{known}")
 
     def close(self) -> None:
+        self.meaning.close()
         if self._closing is not None:
             self._closing()
             self._closing = None
@@ -353,9 +408,10 @@ def _valid_name(name: str) -> str:
     return name
 
 
-def _passage(number: int, h: Hit) -> Passage:
+def _passage(number: int, h: Hit, score: float | None = None,
+             distance: float | None = None) -> Passage:
     return Passage(number, h.document_id, h.path, h.page, h.section, h.line, h.char_start,
-                   h.char_end, h.text, h.score)
+                   h.char_end, h.text, h.score if score is None else score, distance)
 
 
 def _matching(docs: Sequence[Document], target: str) -> list[Document]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -212,6 +213,19 @@ class Chunk(Base):
     )
 
     __table_args__ = (Index(None, "document_id", "ordinal"),)
+
+
+class ChunkVector(Base):
+    """A passage's embedding (float32, L2-normalised) and the model that made it; made
+    again when the passage is, and only comparable with vectors of the same model."""
+
+    __tablename__ = "chunk_vectors"
+
+    chunk_pk: Mapped[int] = mapped_column(
+        Integer, ForeignKey("chunks.pk", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(300), index=True)
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 # --- audit log (app.security.audit) -----------------------------------------------------------
