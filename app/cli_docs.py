@@ -12,6 +12,22 @@ from typing import Any
 from app.errors import AppError, Cancelled
 
 
+class _CountProgress:
+    """A one-line progress bar on stderr for passages being embedded, on a terminal only."""
+
+    WIDTH = 24
+
+    def __call__(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty() or total <= 0:
+            return
+        filled = self.WIDTH * done // total
+        sys.stderr.write(f"\r[{'#' * filled}{'-' * (self.WIDTH - filled)}] {done}/{total} "
+                         "passages embedded")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
 class _FileProgress:
     """A one-line progress bar on stderr while files are read, shown only on a terminal."""
 
@@ -51,7 +67,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
             return _search(args, docs)
         if action == "collections":
             return _collections(args, docs)
-    raise AppError("choose a docs command: add, list, remove, search or collections")
+        if action == "embed":
+            return _embed(args, docs)
+    raise AppError("choose a docs command: add, list, remove, search, embed or collections")
 
 
 def _out(args: argparse.Namespace, data: Any, lines: list[str]) -> None:
@@ -68,14 +86,16 @@ def _add(args: argparse.Namespace, docs: Any) -> int:
     cancel = threading.Event()
     try:
         report = docs.add(args.collection, [Path(p) for p in args.paths],
-                          progress=_FileProgress(), cancel=cancel)
+                          progress=_FileProgress(), cancel=cancel,
+                          embed_progress=_CountProgress())
     except KeyboardInterrupt:
         cancel.set()
         raise Cancelled() from None
     if args.json:
         _out(args, {
             "collection": report.collection, "seconds": round(report.seconds, 3),
-            "pages": report.pages,
+            "pages": report.pages, "embedded": report.embedded,
+            "embed_error": report.embed_error,
             "files": [{"path": str(f.path), "outcome": f.outcome, "reason": f.reason,
                        "pages": f.pages, "chunks": f.chunks} for f in report.files],
         }, [])
@@ -86,6 +106,24 @@ def _add(args: argparse.Namespace, docs: Any) -> int:
           f"{report.seconds:.1f} s)")
     for f in report.problems:
         print(f"  skipped {f.path}: {f.reason}")
+    if report.embedded:
+        print(f"  {report.embedded} passages embedded for finding by meaning")
+    if report.embed_error:
+        print(f"  not embedded: {report.embed_error}")
+    return 0
+
+
+def _embed(args: argparse.Namespace, docs: Any) -> int:
+    """`autoglm docs embed`: vectors for passages read before the embedding model was set."""
+    cancel = threading.Event()
+    try:
+        done = docs.embed(args.collection, progress=_CountProgress(), cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise Cancelled() from None
+    _out(args, {"collection": args.collection, "embedded": done},
+         [f"{args.collection}: {done} passages embedded" if done else
+          f"{args.collection}: every passage is embedded already"])
     return 0
 
 
@@ -203,6 +241,9 @@ def add_docs_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     q.add_argument("--collection", "-c", required=True)
     q.add_argument("--limit", type=int, default=5)
     q.add_argument("query", nargs="+")
+    q = dsub.add_parser("embed", parents=[common],
+                        help="embed passages read before the embedding model was set")
+    q.add_argument("--collection", "-c", required=True)
     q = dsub.add_parser("collections", parents=[common], help="list, create, rename, remove")
     csub = q.add_subparsers(dest="collections_cmd", metavar="ACTION")
     csub.add_parser("list", parents=[common], help="collections and their documents")

@@ -116,3 +116,21 @@ def test_an_embedding_model_that_is_not_there_is_reported_and_the_files_stay_rea
     report = documents.add("small", [folder])
     assert report.count("added") == 3
     assert report.embed_error is not None and "no-such-model.gguf" in report.embed_error
+
+
+@pytest.mark.slow
+def test_cli_embeds_an_old_collection_then_searches_by_meaning(folder: Path,
+                                                               default_model_path: Path) -> None:
+    import json
+
+    from test_docs_cli import autoglm
+
+    assert autoglm("docs", "add", "--collection", "Old", str(folder)).returncode == 0
+    assert autoglm("settings", "set", "embedding_model", str(default_model_path)).returncode == 0
+    embedded = autoglm("docs", "embed", "--collection", "Old")
+    assert embedded.returncode == 0, embedded.stderr
+    assert embedded.stdout == "Old: 3 passages embedded\n"
+    found = json.loads(autoglm("docs", "search", "--json", "--collection", "Old",
+                               BY_MEANING_ONLY).stdout)
+    assert {p["file"] for p in found} == set(PASSAGES) and all(p["distance"] is not None
+                                                              for p in found)
