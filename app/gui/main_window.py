@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from app.gui.chat_collections import CollectionChooser
 from app.gui.chat_controller import ChatController
 from app.gui.chat_view import ChatView
 from app.gui.composer import Composer
@@ -124,6 +125,9 @@ class MainWindow(QMainWindow):
             ctx, self.taskman, self.errors, self.conversation_list, self.chat_view,
             self.composer, self.status, lambda: self.model,
         )
+        self.chat_collections = CollectionChooser(self.controller.collection_names)
+        column.insertWidget(column.indexOf(self.composer), self.chat_collections)
+        self.controller.attach_collections(self.chat_collections)
         self.controller.generating_changed.connect(self._generating_changed)
         self.controller.store_notice.connect(self.notice_bar.show_notice)
         self.controller.store_progress.connect(self._store_progress)
@@ -135,6 +139,7 @@ class MainWindow(QMainWindow):
         self.model_manager: Any = None
         self.documents_dialog: Any = None
         self._build_retention()
+        self._build_sync()
         self._build_actions()
         self.retranslate()
         self.resize(1100, 720)
@@ -400,6 +405,63 @@ class MainWindow(QMainWindow):
         self.retention = RetentionTimer(self.ctx, self.taskman, self)  # daily, while open
         self.retention.purged.connect(lambda _n: self.controller.refresh_list())
 
+    def _build_sync(self) -> None:
+        """Sync runs in the background over the store the chat already holds (see sync_status)."""
+        from app.gui.sync_status import SyncController
+
+        c = self.controller
+        self.sync = SyncController(
+            self.ctx, self.taskman,
+            lambda: c.conversations.store if c.conversations is not None else None, self)
+        self.sync.status_changed.connect(self._show_sync)
+        self.sync.merged.connect(self._sync_merged)
+        self.status.sync_indicator.settings_requested.connect(self.open_sync_settings)
+        self.status.sync_indicator.conflicts_requested.connect(self.open_conflicts)
+        c.ready.connect(self.sync.start)
+        c.listed.connect(self.sync.local_change)  # after replies, renames, deletes, restores
+        self.conflicts_dialog: Any = None
+
+    def _show_sync(self) -> None:
+        self.status.sync_indicator.show_status(self.sync.status, syncing=self.sync.syncing,
+                                               error=self.sync.error)
+
+    def _sync_merged(self) -> None:
+        self.controller.refresh_list()
+        if not self.controller.generating:
+            self.controller.reload()
+
+    def open_sync_settings(self) -> None:
+        from app.gui.sync_page import SyncPage
+
+        self.open_settings()
+        page = self.settings_dialog.findChild(SyncPage)
+        self.settings_dialog.tabs.setCurrentWidget(page)
+
+    def open_conflicts(self) -> None:
+        """Sync conflicts side by side, to restore or keep (see conflicts_view); over
+        Settings when it is open, so the dialog is not behind it."""
+        from app.gui.conflicts_view import ConflictsDialog
+
+        convs = self.controller.conversations
+        if convs is None:
+            return
+        settings = self.settings_dialog
+        parent = settings if settings is not None and settings.isVisible() else self
+        dialog = ConflictsDialog(convs, self.taskman, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.resolved.connect(self._conflict_resolved)
+        dialog.finished.connect(self._conflicts_closed)
+        self.conflicts_dialog = dialog
+        dialog.open()
+
+    def _conflict_resolved(self, conversation_id: str) -> None:
+        self.controller.refresh_list()  # and so sync sends a restored value soon
+        if conversation_id == self.controller.current_id and not self.controller.generating:
+            self.controller.reload()
+
+    def _conflicts_closed(self, _result: int) -> None:
+        self.conflicts_dialog = None
+
     def _data_erased(self, _report: object) -> None:
         self.controller.new_chat()
         self.controller.refresh_list()
@@ -417,11 +479,17 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from app.gui.server_page import PAGE_TITLE, ServerPage
         from app.gui.settings_dialog import SettingsDialog
+        from app.gui.sync_page import PAGE_TITLE as SYNC_TITLE
+        from app.gui.sync_page import SyncPage
 
         if self.settings_dialog is None:
             self.settings_dialog = SettingsDialog(self.ctx, self)
             page = ServerPage(self.ctx, self.api_server, self.taskman)
             self.settings_dialog.add_page(PAGE_TITLE, page, page.editors)
+            sync_page = SyncPage(self.ctx, self.sync, self.taskman)
+            sync_page.conflicts_requested.connect(self.open_conflicts)
+            self.settings_dialog.add_page(SYNC_TITLE, sync_page)
+            sync_page.follow(self.settings_dialog)
             self.settings_dialog.finished.connect(self._settings_closed)
         self.settings_dialog.open()
 
@@ -523,6 +591,7 @@ class MainWindow(QMainWindow):
         if self.load_worker is not None:
             self.load_worker.cancel.set()
         self.drop_import.cancel()
+        self.sync.stop()  # no new run starts; the task manager waits for one under way
         self.api_server.shutdown()  # before the pool, which may be starting or stopping it
         self.taskman.shutdown()
         self.controller.close()

@@ -1,13 +1,14 @@
 """The status bar: which model (by the name it gives itself), on which backend, how full the
 context is, and how fast the last reply came; a progress bar while the model loads, the
 reason and a way to choose another model when it could not load, and the progress of a
-model being imported."""
+model being imported; and the sync indicator (see sync_status)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from app.gui.qt import QEvent, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget, Signal
+from app.gui.sync_status import SyncIndicator
 
 if TYPE_CHECKING:
     from app.engine.types import ReplyStats
@@ -51,6 +52,8 @@ class StatusBar(QStatusBar):
         self.addWidget(self.choose_button)
         self.addWidget(self.import_label)
         self.addWidget(self.import_progress)
+        self.sync_indicator = SyncIndicator()  # hidden while no sync server is set up
+        self.addPermanentWidget(self.sync_indicator)
         for w in (self.backend_label, self.context_label, self.speed_label):
             self.addPermanentWidget(w)
         self._state = "idle"  # idle | loading | ready | failed
