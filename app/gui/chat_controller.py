@@ -21,6 +21,7 @@ from app.gui.qt import QObject, Signal, is_alive
 from app.gui.workers import ReplyWorker
 
 if TYPE_CHECKING:
+    from app.gui.chat_collections import CollectionChooser
     from app.gui.chat_view import ChatView
     from app.gui.composer import Composer
     from app.gui.conversation_list import ConversationList
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from app.gui.taskman import TaskManager
     from app.services.context import AppContext
     from app.services.conversations import Conversations, ConversationView, Reply
+    from app.services.documents import Documents
     from app.services.models import LoadedModel
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,10 @@ class ChatController(QObject):
         # older one finishing late does not show a branch the user has left.
         self._leaves: dict[str, str] = {}
         self._loads = 0
+        # The collections the open conversation answers from (see attach_collections).
+        self.chooser: CollectionChooser | None = None
+        self.documents: Documents | None = None
+        self._choice_shown_for: str | None = None
         conversation_list.selected.connect(self.open)
         conversation_list.new_requested.connect(self.new_chat)
         conversation_list.search_changed.connect(lambda _q: self.refresh_list())
@@ -175,6 +181,7 @@ class ChatController(QObject):
 
     def new_chat(self) -> None:
         self.current_id = None
+        self._show_choice(None)
         self._pending_new = False
         self.list.list.clearSelection()
         self.list.list.setCurrentItem(None)
@@ -228,6 +235,7 @@ class ChatController(QObject):
         self.chat.set_busy(self.generating)
         if not self.generating:
             self.update_context_usage()
+        self._show_choice(view.id)
         self.shown.emit(view.id)
 
     def _window(self) -> int:
@@ -254,14 +262,24 @@ class ChatController(QObject):
             return
         cid = self.current_id
         leaf = self._leaves.get(cid) if cid is not None else None  # continue the branch shown
+        choice = self.chooser.choice() if self.chooser is not None else None
+        docs = self._documents() if choice else None
 
         def start(cancel: threading.Event) -> Reply:
+            from app.services import doc_chat
             from app.services.conversations import fallback_title
 
             if cid is not None:
+                if choice and docs is not None:  # answered from the conversation's collections
+                    return doc_chat.send(convs, docs, cid, text, choice, cancel=cancel,
+                                         after=leaf)  # type: ignore[return-value]
                 return convs.send(cid, text, cancel=cancel, after=leaf)
             created = convs.create(title=fallback_title(text)).id
             self._provisional.add(created)
+            if choice and docs is not None:
+                doc_chat.set_choice(convs.store, created, choice)
+                return doc_chat.send(convs, docs, created, text, choice,
+                                     cancel=cancel)  # type: ignore[return-value]
             return convs.send(created, text, cancel=cancel)
 
         self._pending_new = cid is None
@@ -396,6 +414,52 @@ class ChatController(QObject):
 
         self.taskman.run(lambda: convs.auto_title(conversation_id), titled,
                          lambda exc: log.info("no title from the model: %s", exc))
+
+    # -- documents: the collections a conversation answers from --------------------------------
+
+    def attach_collections(self, chooser: CollectionChooser) -> None:
+        """Answer each question of a conversation from the collections ``chooser`` shows for
+        it (kept in the conversation's settings), citing their passages."""
+        self.chooser = chooser
+        chooser.changed.connect(self._choice_changed)
+
+    def _documents(self) -> Documents | None:
+        if self.documents is None and self.conversations is not None:
+            from app.services.documents import Documents
+
+            self.documents = Documents(self.ctx, self.conversations.store)
+        return self.documents
+
+    def collection_names(self) -> list[str]:
+        docs = self._documents()
+        return [c.name for c in docs.collections()] if docs is not None else []
+
+    def _show_choice(self, conversation_id: str | None) -> None:
+        """The open conversation's collections in the chooser (none for a new chat)."""
+        from app.services.doc_chat import DocumentChoice, choice_of
+
+        convs = self.conversations
+        if self.chooser is None or (conversation_id is not None
+                                    and conversation_id == self._choice_shown_for):
+            return
+        self._choice_shown_for = conversation_id
+        choice = DocumentChoice()
+        if conversation_id is not None and convs is not None:
+            try:
+                choice = choice_of(convs.store, conversation_id)
+            except AppError as err:  # deleted meanwhile: show none
+                log.info("no collections for %s: %s", conversation_id, err)
+        self.chooser.set_choice(choice)
+
+    def _choice_changed(self, choice: object) -> None:
+        """Keep the user's choice with the open conversation; a new chat keeps it in the
+        chooser until its first message makes the conversation."""
+        from app.services.doc_chat import DocumentChoice, set_choice
+
+        convs, cid = self.conversations, self.current_id
+        if convs is None or cid is None or not isinstance(choice, DocumentChoice):
+            return
+        self.taskman.run(lambda: set_choice(convs.store, cid, choice), lambda _r: None)
 
     # -- rename, delete, undo, export ---------------------------------------------------------
 

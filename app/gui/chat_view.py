@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.gui.chat_collections import attach_sources
 from app.gui.message_widget import MessageWidget
 from app.gui.qt import (
     QEvent,
@@ -123,6 +124,7 @@ class ChatView(QWidget):
                              default=None)
         for i, (w, m) in enumerate(zip(self.widgets, messages, strict=True)):
             w.set_message(m, can_regenerate=i == last_assistant)
+            attach_sources(w, m.stats)  # an answer from documents: its cited passages
         self.summary_label.setVisible(bool(view.summary))
 
     def begin_pending(self, user_text: str | None) -> None:
@@ -174,6 +176,7 @@ class ChatView(QWidget):
     def _add(self, role: str, content: str, *, message: MessageView | None = None,
              can_regenerate: bool = False) -> MessageWidget:
         w = MessageWidget(role, content, message=message, can_regenerate=can_regenerate)
+        attach_sources(w, message.stats if message is not None else None)
         w.regenerate_requested.connect(self.regenerate_requested)
         w.edit_submitted.connect(self.edit_requested)
         w.version_requested.connect(self.version_requested)

@@ -137,25 +137,15 @@ class AskPanel(QWidget):
         self.answer_done.emit(None)
 
     def answer_html(self, answer: DocAnswer) -> str:
-        """The answer, then the passages it rests on (or was given), each a link to its file."""
+        """The answer, then the passages it rests on (or was given), each a link to its
+        file: shown as the chat shows an answer from documents."""
         from html import escape
 
-        parts = [f"<p>{escape(answer.text).replace(chr(10), '<br>')}</p>"]
-        sources = list(answer.sources) or [(p, "") for p in answer.passages]
-        if sources:
-            title = self.tr("Sources") if answer.sources else self.tr("Passages given (none cited)")
-            parts.append(f"<p><b>{escape(title)}</b></p>")
-        restated = self.tr("restated, not cited")
-        for p, how in sources:
-            note = f" — {escape(restated)}" if how == "matched" else ""
-            url = QUrl.fromLocalFile(p.path)
-            if p.page is not None and p.section is None:
-                url.setFragment(f"page={p.page}")
-            flat = " ".join(p.text.split())
-            excerpt = escape(flat[:400] + ("…" if len(flat) > 400 else ""))
-            parts.append(f'<p>[{p.number}] <a href="{url.toString()}">{escape(p.source)}</a>'
-                         f"{note}<br><i>{excerpt}</i></p>")
-        return "".join(parts)
+        from app.gui.chat_collections import sources_html
+        from app.services.doc_chat import sources_record
+
+        text = f"<p>{escape(answer.text).replace(chr(10), '<br>')}</p>"
+        return text + sources_html(sources_record(answer))
 
     def open_source(self, url: QUrl) -> None:
         """Open a cited file in the app the system has for it (PDF viewers that read

@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from app.services.context_budget import TokenCounter
     from app.services.models import LoadedModel
 
+# Said before an answer in long-context mode when the documents do not fit the window.
+WHOLE_DOES_NOT_FIT = (
+    "The documents of “{name}” ({tokens} tokens with the question) do not fit the model's "
+    "window ({limit} tokens for the prompt), so they were not read whole: this answer is "
+    "from the passages most relevant to the question."
+)
+
 NOTHING_FOUND = (
     "I found nothing about this in the collection “{name}”, so I cannot answer from it. "
     "Try other words, or add the documents that cover it."
@@ -33,6 +40,9 @@ class DocAnswer:
     collection: str
     passages: tuple[Passage, ...]
     prompt_tokens: int = 0
+    # "whole": the documents were given whole (long-context mode); "passages": retrieved ones.
+    mode: str = "passages"
+    note: str | None = None  # why whole documents were asked for but passages given
     stats: ReplyStats = field(default_factory=ReplyStats)
     _generation: Generation | None = None
     _parts: list[str] = field(default_factory=list)
@@ -103,18 +113,84 @@ def prepare(docs: Documents, counter: TokenCounter, collection: str | Sequence[s
     return messages, tuple(replace(found[i], number=n) for n, i in enumerate(chosen, 1)), tokens
 
 
+def document_texts(docs: Documents, collection: str | Sequence[str]) -> list[Passage]:
+    """Each readable document of the collections as one passage holding its whole text (put
+    back together from its passages, their overlaps taken out), in path order."""
+    from sqlalchemy import select
+
+    from app.docs.index import documents_of
+    from app.store.schema import Chunk
+
+    names = [collection] if isinstance(collection, str) else list(collection)
+    out: list[Passage] = []
+    with docs.store.session(write=False) as s:
+        ids = [docs._collection(s, n).id for n in names]
+        for doc in documents_of(s, ids):
+            rows = s.execute(
+                select(Chunk.page, Chunk.section, Chunk.char_start, Chunk.char_end, Chunk.text)
+                .where(Chunk.document_id == doc.id).order_by(Chunk.ordinal)
+            ).all()
+            if not rows:
+                continue
+            parts: list[str] = []
+            place, covered = None, 0
+            for page, section, start, end, text in rows:
+                if (page, section) != place:  # a new page or sheet: its text starts afresh
+                    if place is not None:
+                        parts.append("\n\n")
+                    place, covered = (page, section), start
+                elif start > covered:
+                    parts.append("\n")
+                parts.append(text[max(0, covered - start):])
+                covered = max(covered, end)
+            whole = "".join(parts)
+            out.append(Passage(len(out) + 1, doc.id, doc.path, None, None, None, 0, len(whole),
+                               whole, 0.0))
+    return out
+
+
+def prepare_whole(docs: Documents, counter: TokenCounter, collection: str | Sequence[str],
+                  question: str, max_tokens: int
+                  ) -> tuple[list[ChatMessage], tuple[Passage, ...], int, str | None]:
+    """Long-context mode: the prompt that gives every document of the collections whole,
+    when together they fit the window beside the question with ``max_tokens`` left for the
+    reply (counted with the model's own tokenizer). Otherwise the passages ``prepare``
+    chooses, and a note saying why the documents were not given whole."""
+    from app.docs.prompt import Source, answer_messages
+    from app.services.context_budget import ContextBudget
+
+    label = collection if isinstance(collection, str) else ", ".join(collection)
+    whole = document_texts(docs, collection)
+    budget = ContextBudget(counter, max_tokens)
+    messages = answer_messages(question, [Source(p.source, p.text) for p in whole])
+    tokens = budget.count(messages)
+    if whole and tokens <= budget.limit:
+        return messages, tuple(whole), tokens, None
+    note = WHOLE_DOES_NOT_FIT.format(name=label, tokens=tokens, limit=budget.limit)
+    messages, given, used = prepare(docs, counter, collection, question, max_tokens)
+    return messages, given, used, note
+
+
 def answer(docs: Documents, model: LoadedModel, collection: str | Sequence[str], question: str,
-           params: SamplingParams, cancel: threading.Event | None = None) -> DocAnswer:
+           params: SamplingParams, cancel: threading.Event | None = None, *,
+           whole: bool = False) -> DocAnswer:
     """Retrieve, pack as many passages as the context allows, and stream an answer citing
     them as [n]. When nothing relevant is found, the answer says so and the model is not
-    asked."""
+    asked. ``whole`` (long-context mode) gives the documents whole instead, when they fit
+    the window; when they do not, the answer is from passages and ``note`` says so."""
     label = collection if isinstance(collection, str) else ", ".join(collection)
     engine = model.engine
-    messages, given, tokens = prepare(docs, engine, collection, question, params.max_tokens)
+    note = None
+    if whole:
+        messages, given, tokens, note = prepare_whole(docs, engine, collection, question,
+                                                      params.max_tokens)
+    else:
+        messages, given, tokens = prepare(docs, engine, collection, question, params.max_tokens)
+    mode = "whole" if whole and note is None else "passages"
     if not given:
-        return DocAnswer(question, label, ())
+        return DocAnswer(question, label, (), mode=mode, note=note)
     generation = engine.stream_chat(messages, params, cancel)
-    return DocAnswer(question, label, given, tokens, _generation=generation)
+    return DocAnswer(question, label, given, tokens, mode, note, _generation=generation)
 
 
 class SlotCounter:
