@@ -6,7 +6,7 @@ through files, and the conflicts view restores the title another device chose.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,17 +33,31 @@ def _no_model(progress, cancel):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def window(qtbot, ctx: AppContext, gui_settings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow(ctx, model_loader=_no_model, owns_model=False)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    with qtbot.waitSignal(win.controller.listed, timeout=WAIT_MS):
-        win.start()
-    yield win
-    qtbot.waitUntil(lambda: not win.sync.syncing, timeout=SYNC_WAIT_MS)
-    win._quitting = True
-    win.close()
+def new_window(qtbot, ctx: AppContext, gui_settings) -> Iterator[Callable[[], MainWindow]]:  # type: ignore[no-untyped-def]
+    """Open main windows with their store (and no model); each is closed after the test,
+    once a sync it runs has ended."""
+    opened: list[MainWindow] = []
+
+    def new() -> MainWindow:
+        win = MainWindow(ctx, model_loader=_no_model, owns_model=False)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitExposed(win)
+        opened.append(win)
+        with qtbot.waitSignal(win.controller.listed, timeout=WAIT_MS):
+            win.start()
+        return win
+
+    yield new
+    for win in opened:
+        qtbot.waitUntil(lambda w=win: not w.sync.syncing, timeout=SYNC_WAIT_MS)
+        win._quitting = True
+        win.close()
+
+
+@pytest.fixture
+def window(new_window) -> MainWindow:  # type: ignore[no-untyped-def]
+    return new_window()
 
 
 @pytest.fixture
@@ -186,6 +200,25 @@ def test_sync_now_sends_a_new_conversation_that_a_second_device_receives(
         "Which offices renew their lease this year?"]
 
 
+def test_a_change_made_here_is_sent_on_its_own_a_moment_later(
+        qtbot, new_window, ctx, dav, other, monkeypatch) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    from app.gui import sync_status
+
+    monkeypatch.setattr(sync_status, "AFTER_CHANGE_MS", 300)  # ten seconds in the app
+    win = new_window()
+    set_up(qtbot, win, dav)
+    wait_state(qtbot, win, "synced")
+    synced: list[object] = []
+    win.sync.synced.connect(synced.append)
+    cid = add_conversation(qtbot, win, "Sent without asking")
+    qtbot.waitUntil(lambda: len(synced) == 1, timeout=SYNC_WAIT_MS)  # nothing clicked
+    wait_state(qtbot, win, "synced")
+    other.set_up()
+    enrol(other, ctx)
+    other.sync()
+    assert other.conversations()[cid]["title"] == "Sent without asking"
+
+
 def test_a_key_from_another_device_brings_its_conversations_into_the_list(
         qtbot, window, dav, other, tmp_path) -> None:  # type: ignore[no-untyped-def] # noqa: F811
     first = other
@@ -300,31 +333,22 @@ def test_the_conflicts_view_shows_a_rename_on_two_devices_and_restores_the_other
 
 
 def test_a_server_the_policy_fixes_is_shown_locked_and_used(
-        qtbot, ctx, gui_settings, dav, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+        qtbot, new_window, ctx, dav, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def] # noqa: F811
     from tests.policy_helpers import write_policy
 
     policy = write_policy(tmp_path / "policy.json", {
         "sync_server": dav.url, "locked_settings": {"sync_interval_minutes": 30}})
     monkeypatch.setenv("AUTOGLM_POLICY_FILE", str(policy))
-    win = MainWindow(ctx, model_loader=_no_model, owns_model=False)
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.controller.listed, timeout=WAIT_MS):
-        win.start()
-    try:
-        page = open_sync_page(qtbot, win)
-        assert page.url.text() == dav.url and not page.url.isEnabled()
-        assert page.labels["sync_url"].text() == "Server address (locked by policy)"
-        assert str(policy) in page.url.toolTip()
-        assert page.interval.value() == 30 and not page.interval.isEnabled()
-        # The policy's server is tried at once; without a user name it refuses, and waits.
-        wait_state(qtbot, win, "paused")
-        page.user.setText(dav.user)
-        page.password.setText(dav.password)
-        click(qtbot, page.sync_button)  # saves what was typed, then syncs with the policy's server
-        wait_state(qtbot, win, "synced")
-        assert ctx.secrets.get(SYNC_PASSWORD) == dav.password
-    finally:
-        qtbot.waitUntil(lambda: not win.sync.syncing, timeout=SYNC_WAIT_MS)
-        win._quitting = True
-        win.close()
+    win = new_window()
+    page = open_sync_page(qtbot, win)
+    assert page.url.text() == dav.url and not page.url.isEnabled()
+    assert page.labels["sync_url"].text() == "Server address (locked by policy)"
+    assert str(policy) in page.url.toolTip()
+    assert page.interval.value() == 30 and not page.interval.isEnabled()
+    # The policy's server is tried at once; without a user name it refuses, and waits.
+    wait_state(qtbot, win, "paused")
+    page.user.setText(dav.user)
+    page.password.setText(dav.password)
+    click(qtbot, page.sync_button)  # saves what was typed, then syncs with the policy's server
+    wait_state(qtbot, win, "synced")
+    assert ctx.secrets.get(SYNC_PASSWORD) == dav.password
