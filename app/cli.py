@@ -551,6 +551,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_history_opt(p)
     p.add_argument("--docs", metavar="COLLECTION",
                    help="answer from this collection's documents, citing them")
+    p.add_argument("--whole", action="store_true",
+                   help="with --docs: give the documents whole when they fit the model's "
+                        "window (long-context mode), else say so and use passages")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", parents=[common], help="talk with the model interactively")

@@ -190,7 +190,10 @@ def ask_docs(args: argparse.Namespace, prompt: str) -> int:
         model = load_model_for(args, ctx)
         cancel = threading.Event()
         try:
-            answer = docs.answer(model, args.docs, prompt, sampling_for(args, ctx), cancel)
+            answer = docs.answer(model, args.docs, prompt, sampling_for(args, ctx), cancel,
+                                 whole=bool(getattr(args, "whole", False)))
+            if answer.note and not args.json:
+                sys.stderr.write(answer.note + "\n")
             try:
                 stopped = stream_to_stdout(answer, cancel, show=not args.json)
             except Cancelled:
@@ -207,12 +210,14 @@ def ask_docs(args: argparse.Namespace, prompt: str) -> int:
     if args.json:
         emit_json({"model": model.name, "collection": args.docs, "text": answer.text,
                     "conversation_id": conversation_id,
-                    "found": answer.found,
+                    "found": answer.found, "mode": answer.mode, "note": answer.note,
                     "citations": [{**p.as_json(), "how": how} for p, how in sources],
                     "passages": [p.as_json() for p in answer.passages],
                     "stats": answer.stats.as_dict()})
     else:
         sys.stdout.write("\n")
+        if answer.mode == "whole":
+            print("\n(Long-context mode: the documents were read whole.)")
         if answer.passages:
             print("\nSources:" if sources else "\nPassages given to the model (none cited):")
             for p, how in sources or [(p, "") for p in answer.passages]:

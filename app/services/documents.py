@@ -353,11 +353,13 @@ class Documents:
         return [replace(p, number=n) for n, p in enumerate(kept, 1)]
 
     def answer(self, model: LoadedModel, collection: str | Sequence[str], question: str,
-               params: SamplingParams, cancel: threading.Event | None = None) -> DocAnswer:
-        """An answer from the collection's passages, citing them (see doc_answers.answer)."""
+               params: SamplingParams, cancel: threading.Event | None = None, *,
+               whole: bool = False) -> DocAnswer:
+        """An answer from the collection's passages (or, with ``whole``, its documents whole
+        when they fit the window), citing them (see doc_answers.answer)."""
         from app.services.doc_answers import answer
 
-        return answer(self, model, collection, question, params, cancel)
+        return answer(self, model, collection, question, params, cancel, whole=whole)
 
     # --- helpers -----------------------------------------------------------------------
 
