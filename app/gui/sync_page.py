@@ -319,10 +319,21 @@ class SyncPage(QWidget):
 
     def follow(self, dialog: SettingsDialog) -> None:
         """OK and Apply of the Settings dialog save this page too, when it was changed."""
-        from app.gui.qt import QDialogButtonBox as Buttons
+        apply = dialog.buttons.button(QDialogButtonBox.StandardButton.Apply)
+        apply.clicked.connect(self.save_if_changed)
+        dialog.accepted.connect(lambda: self._save_on_close(dialog.parentWidget()))
 
-        dialog.buttons.button(Buttons.StandardButton.Apply).clicked.connect(self.save_if_changed)
-        dialog.accepted.connect(self.save_if_changed)
+    def _save_on_close(self, window: QWidget | None) -> None:
+        """OK closed Settings: a value setup refused is said in a message box, as the page
+        is gone."""
+        if self.save_if_changed():
+            return
+        from app.gui.qt import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Sync settings not saved"),
+                          self.error_label.text(), parent=window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     # -- saving -------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from gui_helpers import WAIT_MS
 from app.errors import Cancelled
 from app.gui.conflicts_view import ConflictsDialog
 from app.gui.main_window import MainWindow
-from app.gui.qt import QAbstractButton, QDialogButtonBox, Qt
+from app.gui.qt import QAbstractButton, QApplication, QDialogButtonBox, QMessageBox, Qt
 from app.gui.sync_page import KeyFileDialog, SyncPage
 from app.security.secrets import SYNC_PASSWORD
 from app.services import sync
@@ -156,6 +156,17 @@ def test_the_sync_page_saves_the_settings_and_keeps_the_password_in_the_keyring_
     page = open_sync_page(qtbot, window)
     assert (page.url.text(), page.user.text(), page.password.text()) == (dav.url, dav.user, "")
     assert page.interval.value() == 7
+
+    # OK saves the page with the others; what setup refuses is said after Settings closed.
+    page.url.setText("https://dav.example.org/")
+    page.ca_bundle.edit.setText(str(ctx.paths.data / "no-such-ca.pem"))
+    click(qtbot, window.settings_dialog.buttons.button(QDialogButtonBox.StandardButton.Ok))
+    boxes = [w for w in QApplication.topLevelWidgets()
+             if isinstance(w, QMessageBox) and w.isVisible()]
+    assert [b.windowTitle() for b in boxes] == ["Sync settings not saved"]
+    assert boxes[0].text().endswith("no-such-ca.pem does not exist")
+    boxes[0].reject()
+    assert ctx.settings.get("sync_url") == dav.url
 
 
 def test_sync_now_sends_a_new_conversation_that_a_second_device_receives(
