@@ -301,36 +301,52 @@ def test_an_unreachable_server_shows_offline_with_the_next_try_and_the_error(
     assert page.status_label.text().startswith("The server could not be reached; the next try is at ")
 
 
-def test_the_conflicts_view_shows_a_rename_on_two_devices_and_restores_the_other_title(
+def test_the_conflicts_view_shows_renames_on_two_devices_restores_one_and_keeps_the_other(
         qtbot, window, ctx, dav, other) -> None:  # type: ignore[no-untyped-def] # noqa: F811
     set_up(qtbot, window, dav)
     wait_state(qtbot, window, "synced")
     other.set_up()
     enrol(other, ctx)
     cid = add_conversation(qtbot, window, "Original")
+    second = add_conversation(qtbot, window, "Second")
     window.sync.sync_now()
     wait_state(qtbot, window, "synced")
     other.sync()
 
     with other.store.repo() as repo:  # renamed on the other device first…
         repo.rename_conversation(cid, "Renamed on the laptop")
+        repo.rename_conversation(second, "Second on the laptop")
     other.sync()
-    window.controller.rename(cid, "Renamed here")  # …and here later: this one is kept
-    qtbot.waitUntil(lambda: "Renamed here" in window.conversation_list.titles(), timeout=WAIT_MS)
+    window.controller.rename(cid, "Renamed here")  # …and here later: these are kept
+    window.controller.rename(second, "Second here")
+    qtbot.waitUntil(lambda: {"Renamed here", "Second here"} <= set(window.conversation_list.titles()),
+                    timeout=WAIT_MS)
     window.sync.sync_now()
     wait_state(qtbot, window, "conflicts")
     indicator = window.status.sync_indicator
-    assert indicator.text() == "1 sync conflict(s)"
+    assert indicator.text() == "2 sync conflict(s)"
 
     click(qtbot, indicator)
     dialog = window.conflicts_dialog
     assert isinstance(dialog, ConflictsDialog)
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=WAIT_MS)
-    row = [dialog.table.item(0, c).text() for c in range(4)]
-    assert row == ["Renamed here", "Title", "Renamed here", "Renamed on the laptop"]
-    assert dialog.kept_text.toPlainText() == "Renamed here"
-    assert dialog.other_text.toPlainText() == "Renamed on the laptop"
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=WAIT_MS)
+    rows = sorted([dialog.table.item(r, c).text() for c in range(4)] for r in range(2))
+    assert rows == [["Renamed here", "Title", "Renamed here", "Renamed on the laptop"],
+                    ["Second here", "Title", "Second here", "Second on the laptop"]]
 
+    def pick(title: str) -> None:
+        dialog.table.selectRow(next(r for r in range(dialog.table.rowCount())
+                                    if dialog.table.item(r, 0).text() == title))
+
+    pick("Second here")
+    assert dialog.kept_text.toPlainText() == "Second here"
+    assert dialog.other_text.toPlainText() == "Second on the laptop"
+    with qtbot.waitSignal(dialog.loaded, timeout=WAIT_MS):
+        click(qtbot, dialog.keep_button)
+    assert dialog.table.rowCount() == 1
+    assert dialog.message.text() == "Kept what is shown on the left."
+
+    pick("Renamed here")
     with qtbot.waitSignal(dialog.loaded, timeout=WAIT_MS):
         click(qtbot, dialog.restore_button)
     assert dialog.table.rowCount() == 0
@@ -340,7 +356,8 @@ def test_the_conflicts_view_shows_a_rename_on_two_devices_and_restores_the_other
     window.sync.sync_now()  # the restored title is a change like any other: it goes out
     wait_state(qtbot, window, "synced")
     other.sync()
-    assert other.conversations()[cid]["title"] == "Renamed on the laptop"
+    titles = {c: v["title"] for c, v in other.conversations().items()}
+    assert titles == {cid: "Renamed on the laptop", second: "Second here"}
 
 
 def test_a_server_the_policy_fixes_is_shown_locked_and_used(
