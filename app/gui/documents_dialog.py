@@ -54,13 +54,33 @@ class IngestWorker(Worker):
         self.collection = collection
         self.paths = paths
 
+    embedding = Signal()  # the files are read; their passages are being embedded
+
     def work(self) -> IngestReport:
         def progress(done: int, total: int, path: Path) -> None:
             self.progress.emit(done, total)
             if done < total:
                 self.reading.emit(path.name)
 
-        return self.docs.add(self.collection, self.paths, progress=progress, cancel=self.cancel)
+        def embedding(done: int, total: int) -> None:
+            if done == 0:
+                self.embedding.emit()
+            self.progress.emit(done, total)
+
+        return self.docs.add(self.collection, self.paths, progress=progress, cancel=self.cancel,
+                             embed_progress=embedding)
+
+
+class EmbedWorker(Worker):
+    """Embeds the passages of a collection read before the embedding model was set."""
+
+    def __init__(self, docs: Documents, collection: str) -> None:
+        super().__init__()
+        self.docs = docs
+        self.collection = collection
+
+    def work(self) -> int:
+        return self.docs.embed(self.collection, progress=self.progress.emit, cancel=self.cancel)
 
 
 class DocumentsDialog(QDialog):
@@ -68,6 +88,7 @@ class DocumentsDialog(QDialog):
 
     ingest_done = Signal(object)  # the IngestReport, or None when stopped or failed
     collections_changed = Signal()
+    embed_done = Signal(object)  # how many passages were embedded, or None when stopped
 
     def __init__(self, docs: Documents, taskman: TaskManager, parent: QWidget | None = None,
                  on_error: Callable[[BaseException], None] | None = None,
@@ -78,7 +99,7 @@ class DocumentsDialog(QDialog):
         self.docs = docs
         self.taskman = taskman
         self.on_error = on_error
-        self.worker: IngestWorker | None = None
+        self.worker: IngestWorker | EmbedWorker | None = None
         self.documents: list[Any] = []
         self.setAcceptDrops(True)
 
@@ -109,6 +130,9 @@ class DocumentsDialog(QDialog):
         self.add_folder_button.clicked.connect(self.choose_folder)
         self.remove_file_button = QPushButton()
         self.remove_file_button.clicked.connect(self.remove_document)
+        self.embed_button = QPushButton()
+        self.embed_button.setObjectName("embedPassages")
+        self.embed_button.clicked.connect(self.embed_collection)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.progress = QProgressBar()
@@ -126,7 +150,8 @@ class DocumentsDialog(QDialog):
         right_column.setContentsMargins(0, 0, 0, 0)
         right_column.addWidget(self.table, 1)
         file_buttons = QHBoxLayout()
-        for b in (self.add_files_button, self.add_folder_button, self.remove_file_button):
+        for b in (self.add_files_button, self.add_folder_button, self.remove_file_button,
+                  self.embed_button):
             file_buttons.addWidget(b)
         file_buttons.addStretch(1)
         right_column.addLayout(file_buttons)
@@ -161,6 +186,10 @@ class DocumentsDialog(QDialog):
         self.add_files_button.setText(self.tr("Add files…"))
         self.add_folder_button.setText(self.tr("Add folder…"))
         self.remove_file_button.setText(self.tr("Remove file"))
+        self.embed_button.setText(self.tr("Index by meaning"))
+        self.embed_button.setToolTip(self.tr(
+            "Embed this collection's passages with the embedding model set in Settings → "
+            "Models, so that questions find them by meaning as well as by words"))
         self.stop_button.setText(self.tr("Stop"))
         self.hint.setText(self.tr("Drop files or folders here to add them to the collection. "
                                   "PDF, Word, Excel, CSV, HTML, Markdown and text files are read; "
@@ -249,6 +278,8 @@ class DocumentsDialog(QDialog):
         for b in (self.add_files_button, self.add_folder_button):
             b.setEnabled(not busy)
         self.remove_file_button.setEnabled(bool(self.documents) and not busy)
+        self.embed_button.setVisible(self.docs.meaning.configured)
+        self.embed_button.setEnabled(bool(self.documents) and not busy)
         self.rename_button.setEnabled(name is not None)
         self.remove_collection_button.setEnabled(name is not None and not busy)
 
@@ -290,6 +321,8 @@ class DocumentsDialog(QDialog):
         worker.progress.connect(self._progress)
         worker.reading.connect(lambda file: self.status.setText(
             self.tr("Reading %1…").replace("%1", file)))
+        worker.embedding.connect(lambda: self.status.setText(
+            self.tr("Embedding the new passages…")))
         worker.finished.connect(self._finished)
         worker.failed.connect(self._failed)
         self.worker = worker
@@ -298,6 +331,33 @@ class DocumentsDialog(QDialog):
         self.stop_button.show()
         self.show_documents()
         self.taskman.start(worker)
+
+    def embed_collection(self) -> None:
+        """Embed the chosen collection's passages that have no vector yet, in the background."""
+        name = self.current_collection()
+        if self.worker is not None or name is None:
+            return
+        worker = EmbedWorker(self.docs, name)
+        worker.progress.connect(self._progress)
+        worker.finished.connect(self._embedded)
+        worker.failed.connect(self._failed)
+        self.worker = worker
+        self.status.setText(self.tr("Embedding the passages of %1…").replace("%1", name))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.stop_button.show()
+        self.show_documents()
+        self.taskman.start(worker)
+
+    def _embedded(self, done: int | None) -> None:
+        self._idle()
+        if done is None:
+            self.status.setText(self.tr("Stopped. The passages embedded so far were kept."))
+        else:
+            self.status.setText(self.tr("%1 passages embedded: questions now find them by "
+                                        "meaning too.").replace("%1", str(done)))
+        self.refresh()
+        self.embed_done.emit(done)
 
     def stop(self) -> None:
         if self.worker is not None:
@@ -322,6 +382,10 @@ class DocumentsDialog(QDialog):
             if problems:
                 text += " " + self.tr("%1 could not be read (see the reasons).").replace(
                     "%1", str(problems))
+            if report.embedded:
+                text += " " + self.tr("%1 passages embedded.").replace("%1", str(report.embedded))
+            if report.embed_error:
+                text += " " + self.tr("Not embedded: %1").replace("%1", report.embed_error)
             self.status.setText(text)
         self.refresh()
         self.collections_changed.emit()

@@ -134,3 +134,25 @@ def test_cli_embeds_an_old_collection_then_searches_by_meaning(folder: Path,
                                BY_MEANING_ONLY).stdout)
     assert {p["file"] for p in found} == set(PASSAGES) and all(p["distance"] is not None
                                                               for p in found)
+
+
+def test_the_documents_window_embeds_an_old_collection_in_the_background(
+        qtbot, documents: Documents, embedder, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("pytestqt", reason="the GUI tests need pytest-qt (make test installs it)")
+    from app.gui.documents_dialog import DocumentsDialog
+    from app.gui.taskman import TaskManager
+
+    documents.add("small", [folder])  # read before any embedding model was set
+    documents.meaning.use(embedder.engine)
+    taskman = TaskManager()
+    dialog = DocumentsDialog(documents, taskman)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.embed_button.isVisible() and dialog.embed_button.text() == "Index by meaning"
+    with qtbot.waitSignal(dialog.embed_done, timeout=60_000) as done:
+        dialog.embed_button.click()
+        assert dialog.progress.isVisible() and not dialog.embed_button.isEnabled()
+    assert done.args == [3]
+    assert dialog.status.text() == "3 passages embedded: questions now find them by meaning too."
+    assert documents.not_embedded("small") == 0
+    taskman.shutdown()
