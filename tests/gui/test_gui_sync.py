@@ -114,13 +114,27 @@ def enrol(device: Device, ctx: AppContext) -> None:
     sync.import_key(device.ctx, sync.export_key(ctx, PASSPHRASE), PASSPHRASE, device.store)
 
 
-def test_without_a_server_nothing_syncs_and_the_indicator_stays_hidden(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    window.sync.check_due()
-    window.sync.local_change()
-    window.sync._after_change()
-    qtbot.waitUntil(lambda: window.sync.status is not None, timeout=WAIT_MS)
+def test_without_a_server_nothing_connects_and_the_indicator_stays_hidden(
+        qtbot, window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    tried: list[object] = []
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: object) -> None:
+        tried.append(address)
+        real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    add_conversation(qtbot, window, "Stays on this computer")  # a change waits to go…
+    with qtbot.waitSignal(window.taskman.drained, timeout=WAIT_MS):
+        window.sync.check_due()  # …the due check and the check after changes find no server
+        window.sync._after_change()
+    qtbot.waitUntil(lambda: window.sync.status is not None and window.sync.status.pending > 0,
+                    timeout=WAIT_MS)
     assert not window.sync.syncing and window.sync.status.state == "off"
     assert not window.status.sync_indicator.isVisible()
+    assert tried == []
     page = open_sync_page(qtbot, window)
     assert page.status_label.text() == "Sync is off: this computer connects to no server."
     assert not page.export_button.isEnabled()
