@@ -21,6 +21,7 @@ from app import __version__
 from app.api import admin_routes, openai_routes
 from app.api.auth import authenticate
 from app.api.errors import install_error_handlers
+from app.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from app.api.middleware import BodyLimit, OffLoopbackGate, RequestAudit, RequestMetrics
 from app.api.state import ApiState
 
@@ -64,7 +65,7 @@ def create_app(state: ApiState) -> FastAPI:
     async def metrics(request: Request, authorization: str | None = Header(None)) -> Response:
         """Prometheus text: requests, tokens, queue depth, slots and latency histograms."""
         authenticate(state, "/metrics", authorization, "metrics")
-        return Response(_render_metrics(state), media_type="text/plain; version=0.0.4")
+        return Response(_render_metrics(state), media_type=METRICS_CONTENT_TYPE)
 
     app.add_middleware(BodyLimit, max_bytes=state.options.max_body_bytes)
     app.add_middleware(OffLoopbackGate, state=state)
