@@ -70,6 +70,9 @@ def install_error_handlers(app: FastAPI) -> None:
         msg = first.get("msg", "invalid request")
         if first.get("type") == "json_invalid":
             return error_response(400, "the request body is not valid JSON", code="invalid_json")
+        if first.get("type") == "missing" and param:
+            return error_response(400, f"you must provide a {param} parameter",
+                                  code="missing_required_parameter", param=param)
         message = f"{param}: {msg}" if param else str(msg)
         return error_response(400, message, code="invalid_value", param=param)
 

@@ -34,11 +34,12 @@ from app.api.schemas import (
     EmbeddingRequest,
 )
 from app.api.state import ApiState
+from app.api.wire import ChatChoice, CompletionLogprobs, chat_logprobs
 from app.engine.types import ChatMessage, SamplingParams
 from app.errors import AppError
 from app.services import serving
 from app.services.safety import Safety, ScreenedRequest
-from app.services.serving import InvalidRequest
+from app.services.serving import InvalidRequest, ToolPlan, take_logprobs
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 FINISH = {"stop": "stop", "length": "length", "content_filter": "content_filter"}
@@ -63,23 +64,50 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
 # -- models ---------------------------------------------------------------------------------
 
 def _model_card(state: ApiState) -> dict[str, Any]:
+    m = state.model
     return {"id": state.model_id, "object": "model", "created": int(state.started_at),
-            "owned_by": "open-autoglm"}
+            "owned_by": "open-autoglm", "served": True,
+            "signature": None if m is None else ("verified" if m.signed else "unsigned"),
+            "signer": None if m is None else m.signer}
+
+
+def _model_cards(state: ApiState) -> list[dict[str, Any]]:
+    """The served model first, then every other model this machine could load, each with
+    its signature state: "verified" (checked when loaded), "unchecked" (a manifest is
+    beside it, checked when it loads), "unsigned" (loads only where unsigned models are
+    allowed)."""
+    from app.services.models import list_models as installed
+
+    cards = [_model_card(state)]
+    served = state.model.path.resolve() if state.model is not None else None
+    for entry in installed(state.ctx):
+        if entry.status == "broken" or entry.path.resolve() == served:
+            continue
+        if served is None and entry.path.stem == state.model_id:
+            continue
+        cards.append({"id": entry.path.stem, "object": "model",
+                      "created": int(entry.path.stat().st_mtime), "owned_by": "open-autoglm",
+                      "served": False, "signature": entry.status, "signer": entry.signer})
+    return cards
 
 
 @router.get("/models")
 async def list_models(request: Request) -> Response:
-    """The model this server serves."""
-    return _json({"object": "list", "data": [_model_card(_state(request))]})
+    """The model this server serves, then the others this machine has, with their
+    signature state."""
+    cards = await asyncio.to_thread(_model_cards, _state(request))
+    return _json({"object": "list", "data": cards})
 
 
 @router.get("/models/{model_id:path}")
 async def get_model(model_id: str, request: Request) -> Response:
     state = _state(request)
-    if model_id != state.model_id:
+    card = next((c for c in await asyncio.to_thread(_model_cards, state) if c["id"] == model_id),
+                None)
+    if card is None:
         raise ApiError(404, f"The model '{model_id}' does not exist; this server serves "
                        f"'{state.model_id}'.", "model_not_found", param="model")
-    return _json(_model_card(state))
+    return _json(card)
 
 
 # -- waking the event loop from the engine's thread -----------------------------------------
@@ -151,8 +179,10 @@ def _params(state: ApiState, body: ChatCompletionRequest | CompletionRequest,
     if max_tokens is not None and max_tokens > limit:
         raise InvalidRequest(f"max_tokens is too large: {max_tokens}. This server allows at most "
                              f"{limit} tokens per reply.", "max_tokens")
-    if body.logprobs:
-        raise InvalidRequest("logprobs are not supported by this server", "logprobs")
+    slots = state.model.engine.n_slots if state.model is not None else 1
+    if body.n > slots:
+        raise InvalidRequest(f"n={body.n} asks for {body.n} choices decoded side by side, and this "
+                             f"server decodes at most {slots} sequences at once (--slots)", "n")
     default_max = min(int(state.ctx.settings.get("max_tokens")), limit)
     stop = [body.stop] if isinstance(body.stop, str) else body.stop
     if stop is not None and len(stop) > 4:
@@ -221,10 +251,14 @@ def _error_event(err: AppError) -> str:
                                             "param": None, "code": err.code}}) + "\n\n"
 
 
+Piece = Callable[[int, str, list[Any]], str]
+
+
 async def _stream(state: ApiState, reqs: list[ScreenedRequest], waiter: _Waiter, start: str,
-                  piece: Callable[[int, str], str], finish: Callable[[int, str], str],
-                  usage: Callable[[], str] | None) -> AsyncIterator[str]:
-    """Server-sent events: what each step produced, one write per wake-up."""
+                  piece: Piece, finish: Callable[[int, str], str],
+                  usage: Callable[[], str] | None, logprobs: bool) -> AsyncIterator[str]:
+    """Server-sent events: what each step produced, one write per wake-up. ``piece``
+    gets a choice's new text and, with ``logprobs``, its tokens' log-probabilities."""
     try:
         if start:
             yield start
@@ -236,8 +270,9 @@ async def _stream(state: ApiState, reqs: list[ScreenedRequest], waiter: _Waiter,
                 r = reqs[i]
                 done = r.done  # read before take(): all text of a finished request is in
                 text = r.take()
-                if text:
-                    out.append(piece(i, text))
+                lps = take_logprobs(r) if logprobs else []
+                if text or lps:
+                    out.append(piece(i, text, lps))
                 if done:
                     live.remove(i)
                     out.append(_error_event(r.error) if r.error else finish(i, r.finish_reason))
@@ -254,9 +289,9 @@ async def _stream(state: ApiState, reqs: list[ScreenedRequest], waiter: _Waiter,
 
 
 def _sse(state: ApiState, reqs: list[ScreenedRequest], waiter: _Waiter, start: str,
-         piece: Callable[[int, str], str], finish: Callable[[int, str], str],
-         usage: Callable[[], str] | None) -> StreamingResponse:
-    return StreamingResponse(_stream(state, reqs, waiter, start, piece, finish, usage),
+         piece: Piece, finish: Callable[[int, str], str],
+         usage: Callable[[], str] | None, logprobs: bool = False) -> StreamingResponse:
+    return StreamingResponse(_stream(state, reqs, waiter, start, piece, finish, usage, logprobs),
                              media_type="text/event-stream", headers=SSE_HEADERS)
 
 
@@ -292,79 +327,168 @@ def _safety_field(req: ScreenedRequest) -> str:
 
 # -- chat completions -----------------------------------------------------------------------
 
+def _content(m: ChatMessageIn, i: int) -> str:
+    content = m.content
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if part.type != "text" or part.text is None:
+                raise InvalidRequest(f"only text content is supported, not {part.type!r}",
+                                     f"messages.{i}.content")
+            parts.append(part.text)
+        content = "".join(parts)
+    return content or ""
+
+
 def _messages(items: list[ChatMessageIn]) -> list[ChatMessage]:
     out = []
     for i, m in enumerate(items):
-        if m.role == "tool":
-            raise InvalidRequest("tool messages are not supported by this server", f"messages.{i}")
-        content = m.content
-        if isinstance(content, list):
-            parts = []
-            for part in content:
-                if part.type != "text" or part.text is None:
-                    raise InvalidRequest(f"only text content is supported, not {part.type!r}",
-                                         f"messages.{i}.content")
-                parts.append(part.text)
-            content = "".join(parts)
         role = "system" if m.role == "developer" else m.role
-        out.append(ChatMessage(role, content or ""))  # type: ignore[arg-type]
+        out.append(ChatMessage(role, _content(m, i)))  # type: ignore[arg-type]
     return out
+
+
+def _tool_messages(items: list[ChatMessageIn]) -> list[dict[str, Any]]:
+    """The messages in OpenAI's shape, for a conversation with tool calls or results."""
+    out: list[dict[str, Any]] = []
+    for i, m in enumerate(items):
+        role = "system" if m.role == "developer" else m.role
+        item: dict[str, Any] = {"role": role, "content": _content(m, i)}
+        if m.role == "tool":
+            if not m.tool_call_id:
+                raise InvalidRequest("a tool message needs the tool_call_id of the call it "
+                                     "answers", f"messages.{i}.tool_call_id")
+            item["tool_call_id"] = m.tool_call_id
+            if m.name:
+                item["name"] = m.name
+        if m.tool_calls:
+            if m.role != "assistant":
+                raise InvalidRequest("only assistant messages carry tool_calls",
+                                     f"messages.{i}.tool_calls")
+            item["tool_calls"] = [c.model_dump(include={"id", "type", "function"})
+                                  for c in m.tool_calls]
+        out.append(item)
+    return out
+
+
+def _top_logprobs(body: ChatCompletionRequest) -> int | None:
+    if body.top_logprobs is not None and not body.logprobs:
+        raise InvalidRequest("top_logprobs needs logprobs: true", "top_logprobs")
+    return (body.top_logprobs or 0) if body.logprobs else None
+
+
+def _chunk(head: dict[str, Any], i: int, delta: dict[str, Any], logprobs: Any,
+           finish: str | None, extra: dict[str, Any] | None = None) -> str:
+    body = {**head, "choices": [{"index": i, "delta": delta, "logprobs": logprobs,
+                                 "finish_reason": finish}], **(extra or {})}
+    return "data: " + json.dumps(body, ensure_ascii=False) + "\n\n"
 
 
 @router.post("/chat/completions")
 async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
-    """A chat reply, streamed as chat.completion.chunk events or whole."""
+    """A chat reply, streamed as chat.completion.chunk events or whole; with tools, the
+    calls the model makes."""
     state = _state(request)
     model = state.require_model()
-    if body.tools:
-        raise InvalidRequest("tools are not supported by this server", "tools")
-    messages = _messages(body.messages)
+    tools = serving.plan_tools(model, [t.model_dump(exclude_none=True) for t in body.tools or []],
+                               body.tool_choice, body.parallel_tool_calls)
     grammar = serving.grammar_for_response_format(body.response_format)
+    if tools is not None and grammar is not None:
+        raise InvalidRequest("a reply cannot be held to both a response_format and tool calls",
+                             "response_format")
+    n_top = _top_logprobs(body)
+    with_tools = bool(body.tools) or any(m.role == "tool" or m.tool_calls for m in body.messages)
+    if with_tools and body.collection is not None:
+        raise InvalidRequest("a collection answer cannot use tools", "collection")
     params = _params(state, body, body.max_completion_tokens or body.max_tokens, grammar)
-    citations: list[dict[str, Any]] | None = None
-    if body.collection is not None:
-        messages, citations = _from_collection(state, model, body.collection, messages, params)
-        if not citations:
-            return _nothing_found(state, body)
     safety = Safety.for_context(state.ctx)
-    messages, screened = serving.screen_messages(safety, messages)
     waiter = _Waiter()
-    reqs = _submit_all(lambda i: serving.chat(model, messages, _seeded(params, i), stream=body.stream,
-                                              ignore_eos=body.ignore_eos, on_output=waiter,
-                                              safety=safety, screened=screened), body.n)
+    citations: list[dict[str, Any]] | None = None
+    if with_tools:
+        tool_msgs, screened = serving.screen_tool_messages(safety, _tool_messages(body.messages))
+        reqs = _submit_all(lambda i: serving.chat(
+            model, tool_msgs, _seeded(params, i), stream=body.stream, ignore_eos=body.ignore_eos,
+            on_output=waiter, safety=safety, screened=screened, logprobs=n_top, tools=tools),
+            body.n)
+    else:
+        messages = _messages(body.messages)
+        if body.collection is not None:
+            messages, citations = _from_collection(state, model, body.collection, messages, params)
+            if not citations:
+                return _nothing_found(state, body)
+        messages, screened = serving.screen_messages(safety, messages)
+        reqs = _submit_all(lambda i: serving.chat(
+            model, messages, _seeded(params, i), stream=body.stream, ignore_eos=body.ignore_eos,
+            on_output=waiter, safety=safety, screened=screened, logprobs=n_top), body.n)
     rid, created, name = f"chatcmpl-{secrets.token_hex(12)}", int(time.time()), state.model_id
+    fingerprint = state.system_fingerprint()
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
     if body.stream:
         head = (f'data: {{"id":"{rid}","object":"chat.completion.chunk","created":{created},'
-                f'"model":{json.dumps(name)},"system_fingerprint":null,"choices":[')
-
-        def piece(i: int, text: str) -> str:
-            return (f'{head}{{"index":{i},"delta":{{"content":{json.dumps(text, ensure_ascii=False)}}},'
-                    '"logprobs":null,"finish_reason":null}]}\n\n')
-
-        def finish(i: int, reason: str) -> str:
-            return (f'{head}{{"index":{i},"delta":{{}},"logprobs":null,'
-                    f'"finish_reason":"{FINISH.get(reason, "stop")}"}}]{_safety_field(reqs[i])}}}\n\n')
-
+                f'"model":{json.dumps(name)},"system_fingerprint":"{fingerprint}","choices":[')
         cited = "" if citations is None else f',"citations":{json.dumps(citations, ensure_ascii=False)}'
         start = "".join(f'{head}{{"index":{i},"delta":{{"role":"assistant","content":""}},'
                         f'"logprobs":null,"finish_reason":null}}]{cited}}}\n\n'
                         for i in range(len(reqs)))
+
         def usage() -> str:
             return f'{head}],"usage":{json.dumps(_usage(reqs))}}}\n\n'
 
-        return _sse(state, reqs, waiter, start, piece, finish,
-                    usage if body.stream_options and body.stream_options.include_usage else None)
+        if tools is None and n_top is None:  # the common case, written with format strings
+            def piece(i: int, text: str, _lps: list[Any]) -> str:
+                return (f'{head}{{"index":{i},"delta":{{"content":{json.dumps(text, ensure_ascii=False)}}},'
+                        '"logprobs":null,"finish_reason":null}]}\n\n')
+
+            def finish(i: int, reason: str) -> str:
+                return (f'{head}{{"index":{i},"delta":{{}},"logprobs":null,'
+                        f'"finish_reason":"{FINISH.get(reason, "stop")}"}}]{_safety_field(reqs[i])}}}\n\n')
+
+            return _sse(state, reqs, waiter, start, piece, finish,
+                        usage if include_usage else None)
+        return _sse(state, reqs, waiter, start, *_chat_pieces(
+            {"id": rid, "object": "chat.completion.chunk", "created": created, "model": name,
+             "system_fingerprint": fingerprint}, reqs, tools, n_top is not None),
+            usage if include_usage else None, n_top is not None)
     refused = await _wait_whole(request, state, reqs, waiter)
     if refused is not None:
         return refused
-    choices = [{"index": i, "message": {"role": "assistant", "content": r.take(), "refusal": None},
-                "logprobs": None, "finish_reason": FINISH.get(r.finish_reason, "stop")}
-               for i, r in enumerate(reqs)]
+    choices = []
+    for i, r in enumerate(reqs):
+        message, reason = ChatChoice(tools).message(r.take(), FINISH.get(r.finish_reason, "stop"))
+        lps = chat_logprobs(take_logprobs(r)) if n_top is not None else None
+        choices.append({"index": i, "message": message, "logprobs": lps, "finish_reason": reason})
     extra = {} if citations is None else {"citations": _cited(choices[0]["message"]["content"],
                                                               citations)}
     return _json({"id": rid, "object": "chat.completion", "created": created, "model": name,
-                  "system_fingerprint": None, "choices": choices, "usage": _usage(reqs),
+                  "system_fingerprint": fingerprint, "choices": choices, "usage": _usage(reqs),
                   **_safety(reqs), **extra})
+
+
+def _chat_pieces(head: dict[str, Any], reqs: list[ScreenedRequest], tools: ToolPlan | None,
+                 logprobs: bool) -> tuple[Piece, Callable[[int, str], str]]:
+    """The streamed chunks of chat choices that carry log-probabilities or tool calls."""
+    choices = [ChatChoice(tools) for _ in reqs]
+    held: list[list[Any]] = [[] for _ in reqs]  # log-probabilities not yet sent
+
+    def piece(i: int, text: str, lps: list[Any]) -> str:
+        held[i].extend(lps)
+        delta = choices[i].feed(text) if text else None
+        if delta is None:
+            return ""
+        lp = chat_logprobs(held[i]) if logprobs else None
+        held[i] = []
+        return _chunk(head, i, delta, lp, None)
+
+    def finish(i: int, reason: str) -> str:
+        delta, why = choices[i].end(FINISH.get(reason, "stop"))
+        out = ""
+        if delta is not None or held[i]:
+            out = _chunk(head, i, delta or {}, chat_logprobs(held[i]) if logprobs else None, None)
+            held[i] = []
+        found = [e.as_dict() for e in reqs[i].safety]
+        return out + _chunk(head, i, {}, None, why, {"safety": found} if found else None)
+
+    return piece, finish
 
 
 def _from_collection(state: ApiState, model: Any, collection: str, messages: list[ChatMessage],
@@ -404,10 +528,11 @@ def _nothing_found(state: ApiState, body: ChatCompletionRequest) -> Response:
         choice = {"index": 0, "message": {"role": "assistant", "content": text, "refusal": None},
                   "logprobs": None, "finish_reason": "stop"}
         return _json({"id": rid, "object": "chat.completion", "created": created, "model": name,
-                      "system_fingerprint": None, "choices": [choice], "citations": [],
+                      "system_fingerprint": state.system_fingerprint(), "choices": [choice],
+                      "citations": [],
                       "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}})
     head = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": name,
-            "system_fingerprint": None}
+            "system_fingerprint": state.system_fingerprint()}
     deltas = [({"role": "assistant", "content": text}, None), ({}, "stop")]
     events = "".join(
         "data: " + json.dumps({**head, "choices": [{"index": 0, "delta": d, "logprobs": None,
@@ -435,6 +560,9 @@ async def completions(body: CompletionRequest, request: Request) -> Response:
         raise InvalidRequest("the prompt is empty", "prompt")
     if body.echo and not all(isinstance(p, str) for p in prompts):
         raise InvalidRequest("echo needs text prompts", "echo")
+    if body.echo and body.logprobs is not None:
+        raise InvalidRequest("logprobs of an echoed prompt are not reported: send one or the "
+                             "other", "logprobs")
     grammar = serving.grammar_for_response_format(body.response_format)
     params = _params(state, body, body.max_tokens, grammar)
     n = body.n
@@ -446,34 +574,41 @@ async def completions(body: CompletionRequest, request: Request) -> Response:
     reqs = _submit_all(lambda i: serving.complete(model, prompts[i // n], _seeded(params, i % n),
                                                   stream=body.stream, ignore_eos=body.ignore_eos,
                                                   on_output=waiter, safety=safety,
-                                                  screened=screened), len(prompts) * n)
+                                                  screened=screened, logprobs=body.logprobs),
+                       len(prompts) * n)
     echo = [str(prompts[i // n]) if body.echo else "" for i in range(len(reqs))]
     rid, created, name = f"cmpl-{secrets.token_hex(12)}", int(time.time()), state.model_id
+    fingerprint = state.system_fingerprint()
+    logprobs = [CompletionLogprobs() for _ in reqs] if body.logprobs is not None else None
     if body.stream:
         head = (f'data: {{"id":"{rid}","object":"text_completion","created":{created},'
-                f'"model":{json.dumps(name)},"choices":[')
+                f'"model":{json.dumps(name)},"system_fingerprint":"{fingerprint}","choices":[')
 
-        def piece(i: int, text: str) -> str:
+        def piece(i: int, text: str, lps: list[Any]) -> str:
+            lp = "null" if logprobs is None else json.dumps(logprobs[i](lps), ensure_ascii=False)
             return (f'{head}{{"index":{i},"text":{json.dumps(text, ensure_ascii=False)},'
-                    '"logprobs":null,"finish_reason":null}]}\n\n')
+                    f'"logprobs":{lp},"finish_reason":null}}]}}\n\n')
 
         def finish(i: int, reason: str) -> str:
             return (f'{head}{{"index":{i},"text":"","logprobs":null,'
                     f'"finish_reason":"{FINISH.get(reason, "stop")}"}}]{_safety_field(reqs[i])}}}\n\n')
 
-        start = "".join(piece(i, e) for i, e in enumerate(echo) if e)
+        start = "".join(piece(i, e, []) for i, e in enumerate(echo) if e)
         def usage() -> str:
             return f'{head}],"usage":{json.dumps(_completion_usage(reqs, n))}}}\n\n'
 
         return _sse(state, reqs, waiter, start, piece, finish,
-                    usage if body.stream_options and body.stream_options.include_usage else None)
+                    usage if body.stream_options and body.stream_options.include_usage else None,
+                    logprobs is not None)
     refused = await _wait_whole(request, state, reqs, waiter)
     if refused is not None:
         return refused
-    choices = [{"index": i, "text": echo[i] + r.take(), "logprobs": None,
+    choices = [{"index": i, "text": echo[i] + r.take(),
+                "logprobs": None if logprobs is None else logprobs[i](take_logprobs(r)),
                 "finish_reason": FINISH.get(r.finish_reason, "stop")} for i, r in enumerate(reqs)]
     return _json({"id": rid, "object": "text_completion", "created": created, "model": name,
-                  "choices": choices, "usage": _completion_usage(reqs, n), **_safety(reqs)})
+                  "system_fingerprint": fingerprint, "choices": choices,
+                  "usage": _completion_usage(reqs, n), **_safety(reqs)})
 
 
 def _completion_usage(reqs: list[ScreenedRequest], n: int) -> dict[str, int]:

@@ -68,6 +68,7 @@ class ApiState:
     gate: Gatekeeper = field(init=False)
     # The document collections, opened on the first request that names one.
     documents: Any = field(default=None, init=False)
+    _fingerprint: str | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if not is_loopback(self.options.host):
@@ -99,6 +100,15 @@ class ApiState:
     def max_tokens_limit(self) -> int:
         slot = self.model.engine.n_ctx_slot if self.model is not None else 4096
         return min(self.options.max_tokens or slot, slot)
+
+    def system_fingerprint(self) -> str:
+        """What OpenAI's ``system_fingerprint`` stands for here: it changes when the model
+        or the build (this app, llama.cpp) does."""
+        if self._fingerprint is None:
+            from app.services.serving import system_fingerprint
+
+            self._fingerprint = system_fingerprint(self.require_model())
+        return self._fingerprint
 
     def require_model(self) -> ServedModel:
         """The model, or a 503 saying why there is none yet."""

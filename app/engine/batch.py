@@ -21,11 +21,12 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.engine import native
+from app.engine.chat_template import AnyMessage
 from app.engine.llama import _common_prefix, _split_at_stop
 from app.engine.sampler import Sampler
 from app.engine.types import ChatMessage, ReplyStats, SamplingParams
@@ -33,6 +34,17 @@ from app.engine.weights import Weights, free_context, take_weights
 from app.errors import AppError, ContextOverflow, EngineError, ModelLoadFailed, ServerBusy
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    """A sampled token's log-probability under the model and its most likely alternatives:
+    the log-softmax of the raw logits, before penalties, temperature or grammar, as OpenAI
+    reports them."""
+
+    token: bytes
+    logprob: float
+    top: tuple[tuple[bytes, float], ...]
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,8 @@ class BatchRequest:
 
     def __init__(self, engine: BatchEngine, tokens: list[int], params: SamplingParams,
                  stops: tuple[str, ...], ignore_eos: bool,
-                 on_output: Callable[[], None] | None, stream: bool) -> None:
+                 on_output: Callable[[], None] | None, stream: bool,
+                 logprobs: int | None = None) -> None:
         self.id = next(self._ids)
         self.tokens = tokens
         self.params = params
@@ -74,6 +87,9 @@ class BatchRequest:
         self._engine = engine
         self._sampler: Sampler | None = None
         self._out: deque[str] = deque()
+        # With ``logprobs`` (how many alternatives, 0..20): one TokenLogprob per sampled token.
+        self.logprobs = logprobs
+        self._logprobs: deque[TokenLogprob] = deque()
         self._cancelled = False
         self._on_output = on_output
         self._stream = stream  # False: call on_output only once, at the end
@@ -101,6 +117,11 @@ class BatchRequest:
         while out:
             parts.append(out.popleft())
         return "".join(parts)
+
+    def take_logprobs(self) -> list[TokenLogprob]:
+        """The log-probabilities of the tokens sampled since the last call; never blocks."""
+        out = self._logprobs
+        return [out.popleft() for _ in range(len(out))]
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until there is news (text or the end); False on timeout."""
@@ -231,7 +252,7 @@ class BatchEngine:
 
     def submit(self, tokens: list[int], params: SamplingParams, *, stops: Sequence[str] = (),
                ignore_eos: bool = False, on_output: Callable[[], None] | None = None,
-               stream: bool = True) -> BatchRequest:
+               stream: bool = True, logprobs: int | None = None) -> BatchRequest:
         """Queue a generation; raises ServerBusy when the queue is full."""
         if not tokens:
             raise EngineError("the prompt is empty")
@@ -243,7 +264,7 @@ class BatchEngine:
         if self.failure:
             raise EngineError(f"the engine has stopped: {self.failure}")
         req = BatchRequest(self, tokens, params, tuple(s for s in stops if s), ignore_eos,
-                           on_output, stream)
+                           on_output, stream, logprobs)
         req._sampler = Sampler(self._lib, self.vocab.handle, self.vocab.n_vocab, params, tokens)
         with self._cond:
             busy = None
@@ -261,10 +282,20 @@ class BatchEngine:
             self._cond.notify()
         return req
 
-    def submit_chat(self, messages: Sequence[ChatMessage], params: SamplingParams,
-                    **kw: Any) -> BatchRequest:
-        tokens = self.vocab.chat_tokens(messages)
-        stops = tuple(params.stop) + self.vocab.chat_template.stop_texts
+    def submit_chat(self, messages: Sequence[AnyMessage], params: SamplingParams, *,
+                    tools: Sequence[Mapping[str, Any]] | None = None,
+                    parallel_tool_calls: bool = True, **kw: Any) -> BatchRequest:
+        """Queue a chat reply; with ``tools`` (and messages that may carry tool calls and
+        results, in OpenAI's shape) the template offers the tools to the model."""
+        template = self.vocab.chat_template
+        if tools is None and all(isinstance(m, ChatMessage) for m in messages):
+            tokens = self.vocab.chat_tokens(messages)  # type: ignore[arg-type]
+        else:
+            text = template.render(messages, tools=tools, parallel_tool_calls=parallel_tool_calls)
+            bos = template.bos_token
+            add_bos = self.vocab.add_bos and not (bos and text.startswith(bos))
+            tokens = self.vocab.tokenize(text, add_special=add_bos, parse_special=True)
+        stops = tuple(params.stop) + template.stop_texts
         return self.submit(tokens, params, stops=stops, **kw)
 
     def submit_completion(self, prompt: str, params: SamplingParams, **kw: Any) -> BatchRequest:
@@ -430,6 +461,8 @@ class BatchEngine:
             if eog and not req.ignore_eos:
                 self._finish(slot, "stop")
                 continue
+            if req.logprobs is not None:
+                req._logprobs.append(self._logprob(i, t, req.logprobs))
             slot.n_gen += 1
             self.tokens_generated += 1
             if slot.n_gen == 1:
@@ -452,6 +485,23 @@ class BatchEngine:
             news.append(req)
         for req in news:
             req._publish()
+
+    def _logprob(self, i: int, token: int, n_top: int) -> TokenLogprob:
+        """``token``'s log-probability at batch index ``i`` and the ``n_top`` likeliest."""
+        import numpy as np
+
+        n_vocab = self.vocab.n_vocab
+        logits = np.ctypeslib.as_array(self._lib.llama_get_logits_ith(self._ctx, i),
+                                       shape=(n_vocab,)).astype(np.float64)
+        peak = float(logits.max())
+        log_total = peak + math.log(float(np.exp(logits - peak).sum()))
+        top: tuple[tuple[bytes, float], ...] = ()
+        if n_top > 0:
+            best = np.argpartition(logits, -n_top)[-n_top:]
+            best = best[np.argsort(-logits[best], kind="stable")]
+            top = tuple((self.vocab.piece(int(t))[0], float(logits[t]) - log_total)
+                        for t in best)
+        return TokenLogprob(self.vocab.piece(token)[0], float(logits[token]) - log_total, top)
 
     def _finish(self, slot: _Slot, reason: str, *, stopped_by_text: bool = False) -> None:
         req = slot.req

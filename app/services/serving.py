@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.engine.types import ChatMessage, SamplingParams
@@ -21,7 +22,7 @@ from app.services.models import LoadedModel, Progress, load_verified, resolve_mo
 from app.services.safety import API_OUTPUT, Safety, SafetyEvent, ScreenedRequest
 
 if TYPE_CHECKING:
-    from app.engine.batch import BatchEngine
+    from app.engine.batch import BatchEngine, TokenLogprob
     from app.engine.types import LoadPlan
     from app.engine.weights import Weights
 
@@ -108,15 +109,96 @@ def screen_messages(safety: Safety, messages: Sequence[ChatMessage]
     return [replace(m, content=t) for m, t in zip(messages, texts, strict=True)], events
 
 
-def chat(model: ServedModel, messages: Sequence[ChatMessage], params: SamplingParams, *,
-         stream: bool = True, ignore_eos: bool = False,
+def screen_tool_messages(safety: Safety, messages: Sequence[Mapping[str, Any]]
+                         ) -> tuple[list[dict[str, Any]], list[SafetyEvent]]:
+    """``screen_messages`` for messages in OpenAI's shape (tool calls and results
+    included): their text, and each call's arguments, as the filter lets them through."""
+    texts: list[str] = []
+    for m in messages:
+        texts.append(str(m.get("content") or ""))
+        texts.extend(str(c["function"].get("arguments") or "") for c in m.get("tool_calls") or [])
+    screened, events = safety.screen_inputs(texts)
+    it = iter(screened)
+    out = []
+    for m in messages:
+        item = {**m, "content": next(it)}
+        if m.get("tool_calls"):
+            item["tool_calls"] = [{**c, "function": {**c["function"], "arguments": next(it)}}
+                                  for c in m["tool_calls"]]
+        out.append(item)
+    return out, events
+
+
+@dataclass(frozen=True)
+class ToolPlan:
+    """How a request's tools reach the model: those it is offered, the grammar its reply
+    is held to, and whether the reply must be a call (tool_choice required or named)."""
+
+    tools: list[dict[str, Any]]
+    grammar: str | None
+    forced: bool
+    parallel: bool
+    tags: tuple[str, str] | None
+
+
+def plan_tools(model: ServedModel, tools: Sequence[Mapping[str, Any]] | None,
+               tool_choice: str | Mapping[str, Any] | None,
+               parallel_tool_calls: bool | None) -> ToolPlan | None:
+    """What OpenAI's ``tools``, ``tool_choice`` and ``parallel_tool_calls`` mean for this
+    model; None when the reply is plain text (no tools, or tool_choice "none")."""
+    from app.tools.calls import ToolsError, call_grammar, functions_of
+
+    if tool_choice is not None and not tools:
+        raise InvalidRequest("tool_choice needs tools", "tool_choice")
+    if not tools:
+        return None
+    try:
+        functions = functions_of(tools)
+    except ToolsError as exc:
+        raise InvalidRequest(str(exc), "tools") from None
+    choice = tool_choice if tool_choice is not None else "auto"
+    if choice == "none":
+        return None
+    named: str | None = None
+    if isinstance(choice, Mapping):
+        fn = choice.get("function")
+        named = fn.get("name") if isinstance(fn, Mapping) else None
+        if choice.get("type") != "function" or not isinstance(named, str):
+            raise InvalidRequest('a named tool_choice is {"type": "function", "function": '
+                                 '{"name": ...}}', "tool_choice")
+        if all(f.name != named for f in functions):
+            raise InvalidRequest(f"tool_choice names {named!r}, which is not among the tools",
+                                 "tool_choice")
+    elif choice not in ("auto", "required"):
+        raise InvalidRequest(f"tool_choice {choice!r} is not one of none, auto, required or a "
+                             "named function", "tool_choice")
+    parallel = parallel_tool_calls is not False and named is None
+    template = model.engine.vocab.chat_template
+    tags = template.tool_call_tags
+    allowed = [f for f in functions if named is None or f.name == named]
+    try:
+        grammar = call_grammar(allowed, parallel=parallel, optional=choice == "auto", tags=tags)
+    except ToolsError as exc:
+        raise InvalidRequest(str(exc), "tools") from None
+    return ToolPlan([dict(t) for t in tools], grammar, choice != "auto", parallel, tags)
+
+
+def chat(model: ServedModel, messages: Sequence[ChatMessage | Mapping[str, Any]],
+         params: SamplingParams, *, stream: bool = True, ignore_eos: bool = False,
          on_output: Callable[[], None] | None = None, safety: Safety | None = None,
-         screened: list[SafetyEvent] | None = None) -> ScreenedRequest:
+         screened: list[SafetyEvent] | None = None, logprobs: int | None = None,
+         tools: ToolPlan | None = None) -> ScreenedRequest:
     """Queue a chat reply (of messages already screened: ``screen_messages``); its text
     passes the safety filter for replies that leave the app. ``on_output`` is called
-    from the engine's thread."""
+    from the engine's thread. ``logprobs``: report each token's log-probability and this
+    many alternatives. ``tools``: offer them (``plan_tools``)."""
+    kw: dict[str, Any] = {}
+    if tools is not None:
+        kw = {"tools": tools.tools, "parallel_tool_calls": tools.parallel}
+        if tools.grammar:
+            params = replace(params, grammar=tools.grammar)
     req = model.engine.submit_chat(messages, params, stream=stream, ignore_eos=ignore_eos,
-                                   on_output=on_output)
+                                   on_output=on_output, logprobs=logprobs, **kw)
     safety = safety or Safety()
     return ScreenedRequest(req, safety.reply_filter(API_OUTPUT), screened)
 
@@ -124,20 +206,60 @@ def chat(model: ServedModel, messages: Sequence[ChatMessage], params: SamplingPa
 def complete(model: ServedModel, prompt: str | list[int], params: SamplingParams, *,
              stream: bool = True, ignore_eos: bool = False,
              on_output: Callable[[], None] | None = None, safety: Safety | None = None,
-             screened: list[SafetyEvent] | None = None) -> ScreenedRequest:
+             screened: list[SafetyEvent] | None = None,
+             logprobs: int | None = None) -> ScreenedRequest:
     """Queue a raw completion of ``prompt`` (text, or the model's token ids)."""
     engine = model.engine
     safety = safety or Safety()
     if isinstance(prompt, str):
         req = engine.submit_completion(prompt, params, stream=stream, ignore_eos=ignore_eos,
-                                       on_output=on_output)
+                                       on_output=on_output, logprobs=logprobs)
         return ScreenedRequest(req, safety.reply_filter(API_OUTPUT), screened)
     if any(not 0 <= t < engine.vocab.n_vocab for t in prompt):
         raise InvalidRequest(f"the prompt holds token ids outside 0..{engine.vocab.n_vocab - 1}",
                              "prompt")
     req = engine.submit(list(prompt), params, stops=params.stop, stream=stream,
-                        ignore_eos=ignore_eos, on_output=on_output)
+                        ignore_eos=ignore_eos, on_output=on_output, logprobs=logprobs)
     return ScreenedRequest(req, safety.reply_filter(API_OUTPUT), screened)
+
+
+def take_logprobs(req: ScreenedRequest) -> list[TokenLogprob]:
+    """The log-probabilities of the tokens a request sampled since the last call."""
+    return req._req.take_logprobs()  # the engine request behind the filter
+
+
+def system_fingerprint(model: ServedModel) -> str:
+    """OpenAI's ``system_fingerprint`` for the served model with this build."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from app import __version__
+
+    try:
+        llama_version = version("llama-cpp-python")
+    except PackageNotFoundError:  # a build outside any distribution
+        llama_version = "unknown"
+    return fingerprint_of(model.path, __version__, llama_version)
+
+
+def fingerprint_of(path: Path, app_version: str, llama_version: str) -> str:
+    """``fp_`` and a short hash of what decides the replies: the model's bytes (its
+    manifest's SHA-256, else the file's name, size and time) and the two versions."""
+    import hashlib
+
+    from app.security.manifest import find_manifest, load_manifest
+
+    identity = ""
+    found = find_manifest(path)
+    if found is not None:
+        try:
+            identity = load_manifest(found, path.name).sha256
+        except AppError:
+            identity = ""
+    if not identity:
+        st = path.stat()
+        identity = f"{path.name}:{st.st_size}:{st.st_mtime_ns}"
+    digest = hashlib.sha256(f"{identity}|{app_version}|{llama_version}".encode()).hexdigest()
+    return "fp_" + digest[:10]
 
 
 def embed(model: ServedModel, texts: Sequence[str]) -> tuple[list[list[float]], int]:

@@ -16,7 +16,8 @@ def test_a_local_server_starts_answers_and_stops() -> None:
         assert address.startswith("http://127.0.0.1:")
         assert httpx.get(address + "/health").json()["status"] == "ready"
         reply = httpx.post(address + "/v1/completions",
-                           json={"prompt": "Hello", "max_tokens": 3, "temperature": 0}).json()
+                           json={"model": "any", "prompt": "Hello", "max_tokens": 3,
+                                 "temperature": 0}).json()
         assert reply["usage"]["completion_tokens"] == 3
     finally:
         server.stop()

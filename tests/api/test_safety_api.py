@@ -61,7 +61,7 @@ def test_a_completion_stream_is_filtered_too(served: Served) -> None:
     served.server.wait_idle()
     with httpx.stream("POST", served.url + "/v1/completions", timeout=120,
                       headers={"Authorization": f"Bearer {served.key}"},
-                      json={"prompt": "ID:", "max_tokens": 30, "stream": True,
+                      json={"model": "any", "prompt": "ID:", "max_tokens": 30, "stream": True,
                             "response_format": FORCED}) as response:
         events = [json.loads(line[6:]) for line in response.iter_lines()
                   if line.startswith("data: {")]

@@ -44,7 +44,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_a_chat_completion_answers_from_a_collection_with_citations(server: str) -> None:
-    body = {"messages": [{"role": "user", "content": "How many pallets does the Harbin "
+    body = {"model": "any",
+            "messages": [{"role": "user", "content": "How many pallets does the Harbin "
                           "warehouse hold?"}],
             "collection": "Ops", "temperature": 0, "max_tokens": 32}
     reply = httpx.post(f"{server}/v1/chat/completions", json=body, timeout=300).json()
@@ -64,7 +65,7 @@ def test_a_chat_completion_answers_from_a_collection_with_citations(server: str)
 
 
 def test_nothing_relevant_is_said_without_the_model_and_a_wrong_name_is_404(server: str) -> None:
-    body = {"messages": [{"role": "user", "content": "What is the capital of Peru?"}],
+    body = {"model": "any", "messages": [{"role": "user", "content": "What is the capital of Peru?"}],
             "collection": "Ops"}
     reply = httpx.post(f"{server}/v1/chat/completions", json=body, timeout=60).json()
     assert reply["choices"][0]["message"]["content"] == NOTHING_FOUND.format(name="Ops")

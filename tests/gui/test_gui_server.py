@@ -55,7 +55,7 @@ def start(qtbot, window: MainWindow, page: ServerPage) -> str:  # type: ignore[n
 def complete(url: str, key: str | None = None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return httpx.post(url + "/v1/completions", headers=headers, timeout=120,
-                      json={"prompt": "Hello", "max_tokens": 3, "temperature": 0})
+                      json={"model": "any", "prompt": "Hello", "max_tokens": 3, "temperature": 0})
 
 
 def test_the_page_starts_the_server_shows_its_address_and_stops_it(qtbot, window) -> None:  # type: ignore[no-untyped-def]

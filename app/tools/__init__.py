@@ -1,0 +1,1 @@
+"""Tools a model may call: the call format, its grammar, and reading calls back."""
