@@ -79,3 +79,13 @@ def test_nothing_relevant_is_said_without_the_model_and_a_wrong_name_is_404(serv
                          json={**body, "collection": "Nope"}, timeout=60)
     assert missing.status_code == 404
     assert missing.json()["error"]["message"].startswith("No collection named “Nope”.")
+
+
+def test_whole_documents_are_given_when_they_fit_and_shown_as_such(server: str) -> None:
+    body = {"model": "any",
+            "messages": [{"role": "user", "content": "Which office hired eleven new drivers?"}],
+            "collection": "Ops", "whole_documents": True, "temperature": 0, "max_tokens": 16}
+    reply = httpx.post(f"{server}/v1/chat/completions", json=body, timeout=300).json()
+    (doc,) = reply["citations"]  # the one document, whole: all three pages
+    assert (doc["file"], doc["mode"]) == ("report.pdf", "whole")
+    assert "Harbin warehouse" in doc["text"] and "Dalian office" in doc["text"]
