@@ -1,6 +1,6 @@
 """The Settings page of sync: the server, the user and password, the CA bundle and client
-certificate, how often; "Sync now" and where sync stands; and enrolling devices (export
-this device's key for another one, or use a key exported on another one).
+certificate, how often; "Sync now" and where sync stands; and the buttons that enrol devices
+(see sync_enrol).
 
 Saving goes through app.services.sync.setup (the password behind the secrets door, never
 shown back); a sync runs through the main window's SyncController, off the GUI thread.
@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.config import N_
-from app.errors import AppError, ConfigError
+from app.errors import AppError
 from app.gui.qt import (
-    QDialog,
     QDialogButtonBox,
     QEvent,
     QFileDialog,
@@ -32,6 +31,7 @@ from app.gui.qt import (
     Signal,
     is_alive,
 )
+from app.gui.sync_enrol import ERROR_STYLE, KeyFileDialog, export_key_file, import_key_file
 from app.gui.sync_status import local_time
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE_TITLE = N_("Sync")
-ERROR_STYLE = "color: #d1242f;"
 FIELDS = ("sync_url", "sync_user", "sync_ca_bundle", "sync_client_cert", "sync_interval_minutes")
 
 
@@ -107,105 +106,6 @@ class FileField(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
-
-
-class KeyFileDialog(QDialog):
-    """Enrolment: "export" asks where to save this device's key and a passphrase twice;
-    "import" asks for a key file and its passphrase."""
-
-    def __init__(self, mode: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("keyFileDialog")
-        self.mode = mode
-        self.intro = QLabel()
-        self.intro.setWordWrap(True)
-        self.path = QLineEdit()
-        self.path.setObjectName("keyFilePath")
-        self.browse_button = QPushButton()
-        self.browse_button.clicked.connect(self.browse)
-        self.chooser: QFileDialog | None = None
-        self.passphrase = QLineEdit()
-        self.passphrase.setObjectName("keyPassphrase")
-        self.repeat = QLineEdit()
-        self.repeat.setObjectName("keyPassphraseRepeat")
-        for edit in (self.passphrase, self.repeat):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.textChanged.connect(self._check)
-        self.path.textChanged.connect(self._check)
-        self.path_label, self.passphrase_label, self.repeat_label = QLabel(), QLabel(), QLabel()
-        self.path_label.setBuddy(self.path)
-        self.passphrase_label.setBuddy(self.passphrase)
-        self.repeat_label.setBuddy(self.repeat)
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path, 1)
-        path_row.addWidget(self.browse_button)
-        form = QFormLayout()
-        form.addRow(self.path_label, path_row)
-        form.addRow(self.passphrase_label, self.passphrase)
-        if mode == "export":
-            form.addRow(self.repeat_label, self.repeat)
-        else:
-            self.repeat.setVisible(False)
-            self.repeat_label.setVisible(False)
-        self.problem = QLabel()
-        self.problem.setObjectName("keyFileProblem")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(ERROR_STYLE)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.intro)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
-        self.retranslate()
-        self._check()
-
-    def browse(self) -> None:
-        title = self.tr("Save the sync key") if self.mode == "export" else self.tr("Open a sync key")
-        dialog = QFileDialog(self, title)
-        if self.mode == "export":
-            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-            dialog.setDefaultSuffix("autoglm-key")
-            dialog.selectFile(self.path.text() or "sync.autoglm-key")
-        else:
-            dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(self.path.setText)
-        self.chooser = dialog
-        dialog.open()
-
-    def _check(self) -> None:
-        problem = ""
-        if self.mode == "export" and self.repeat.text() and self.repeat.text() != self.passphrase.text():
-            problem = self.tr("The two passphrases differ.")
-        self.problem.setText(problem)
-        complete = bool(self.path.text().strip() and self.passphrase.text())
-        if self.mode == "export":
-            complete = complete and self.repeat.text() == self.passphrase.text()
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(complete and not problem)
-
-    def retranslate(self) -> None:
-        if self.mode == "export":
-            self.setWindowTitle(self.tr("Enrol another device"))
-            self.intro.setText(self.tr(
-                "Save this device's sync key in a file locked with a passphrase. On the other "
-                "device, choose \"Use a key from another device…\" with this file and the "
-                "passphrase. Anyone with both can read your synced conversations: keep them apart."))
-        else:
-            self.setWindowTitle(self.tr("Use a key from another device"))
-            self.intro.setText(self.tr(
-                "Choose the key file saved on your other device and type its passphrase. This "
-                "device then reads and writes the same synced conversations."))
-        self.path_label.setText(self.tr("Key file"))
-        self.browse_button.setText(self.tr("Choose…"))
-        self.passphrase_label.setText(self.tr("Passphrase"))
-        self.repeat_label.setText(self.tr("Passphrase again"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
-            self.tr("Save") if self.mode == "export" else self.tr("Use this key"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        self._check()
 
 
 class SyncPage(QWidget):
@@ -405,28 +305,16 @@ class SyncPage(QWidget):
         dialog.open()
 
     def _key_chosen(self, dialog: KeyFileDialog) -> None:
-        from app.services import sync
-
         ctx = self.ctx
         path = Path(dialog.path.text().strip()).expanduser()
         passphrase = dialog.passphrase.text()
-        store = self.sync._store()
         if dialog.mode == "export":
-            def export() -> str:
-                text = sync.export_key(ctx, passphrase)
-                path.write_text(text, encoding="utf-8")
-                return str(path)
-
-            self.taskman.run(export, self._exported, self._key_failed)
+            self.taskman.run(lambda: export_key_file(ctx, path, passphrase), self._exported,
+                             self._key_failed)
         else:
-            def use() -> str:
-                try:
-                    text = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise ConfigError(f"{path} cannot be read ({exc})") from None
-                return sync.import_key(ctx, text, passphrase, store)
-
-            self.taskman.run(use, self._imported, self._key_failed)
+            store = self.sync._store()
+            self.taskman.run(lambda: import_key_file(ctx, path, passphrase, store),
+                             self._imported, self._key_failed)
 
     def _exported(self, path: str) -> None:
         message = self.tr("The key is saved in %1. Take it to the other device with its "
@@ -520,8 +408,9 @@ class SyncPage(QWidget):
                                              .replace("%1", self.locked[name]))
             label.setText(text)
         self.password.setPlaceholderText(self.tr("Unchanged when left empty"))
-        self.password.setToolTip(self.tr("Kept in the system keyring, never in a file, and "
-                                         "never shown again."))
+        self.password.setToolTip(self.tr("Kept with the app's other secrets (the system "
+                                         "keyring), never in the settings file, and never "
+                                         "shown again."))
         self.save_button.setText(self.tr("Save"))
         self.sync_button.setText(self.tr("Sync now"))
         self.conflicts_button.setText(self.tr("Conflicts…"))

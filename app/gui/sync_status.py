@@ -308,10 +308,10 @@ class SyncIndicator(QPushButton):
                 text = self.tr("Sync paused")
                 tip = error + "\n" + self.tr("Click to open the sync settings.")
             elif self.state == "conflicts":
-                text = self.tr("%n sync conflict(s)", "", st.conflicts)
+                text = self.tr("%1 sync conflict(s)").replace("%1", str(st.conflicts))
                 tip = self.tr("Click to compare and choose what to keep.")
             elif self.state == "pending":
-                text = self.tr("%n change(s) to sync", "", st.pending)
+                text = self.tr("%1 change(s) to sync").replace("%1", str(st.pending))
             else:
                 text = self.tr("Synced")
             if self.state in ("synced", "pending", "conflicts", "syncing"):

@@ -16,7 +16,8 @@ from app.errors import Cancelled
 from app.gui.conflicts_view import ConflictsDialog
 from app.gui.main_window import MainWindow
 from app.gui.qt import QAbstractButton, QApplication, QDialogButtonBox, QMessageBox, Qt
-from app.gui.sync_page import KeyFileDialog, SyncPage
+from app.gui.sync_enrol import KeyFileDialog
+from app.gui.sync_page import SyncPage
 from app.security.secrets import SYNC_PASSWORD
 from app.services import sync
 from app.services.context import AppContext
