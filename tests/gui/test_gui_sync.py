@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import certifi
 import pytest
 from gui_helpers import WAIT_MS
 
@@ -154,9 +155,17 @@ def test_the_sync_page_saves_the_settings_and_keeps_the_password_in_the_keyring_
     page.user.setText(dav.user)
     page.password.setText(dav.password)
     page.interval.setValue(7)
+    # An organisation's CA bundle, chosen with the file chooser (here: certifi's, a real one).
+    click(qtbot, page.ca_bundle.choose_button)
+    chooser = page.ca_bundle.chooser
+    assert chooser is not None and chooser.isVisible()
+    chooser.selectFile(certifi.where())
+    chooser.accept()
+    assert page.ca_bundle.text() == certifi.where()
     click(qtbot, page.save_button)
     assert page.error_label.text() == ""
     assert ctx.settings.get("sync_url") == dav.url
+    assert ctx.settings.get("sync_ca_bundle") == certifi.where()
     assert ctx.settings.get("sync_user") == dav.user
     assert ctx.settings.get("sync_interval_minutes") == 7
     assert ctx.secrets.get(SYNC_PASSWORD) == dav.password
