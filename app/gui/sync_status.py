@@ -116,7 +116,7 @@ class SyncController(QObject):
         from app.services import sync
 
         ctx = self.ctx
-        self.taskman.run(lambda: sync.due(ctx, store), self._run_if, self._check_failed)
+        self.taskman.run(lambda: sync.due(ctx, store), self._run_if_idle, self._check_failed)
 
     def local_change(self) -> None:
         """Something changed here: refresh the count at once, send it after a quiet spell."""
@@ -135,6 +135,10 @@ class SyncController(QObject):
 
     def _run_if(self, wanted: bool) -> None:
         if wanted:
+            self.sync_now()  # while a run goes, once more after it: it may miss the change
+
+    def _run_if_idle(self, due: bool) -> None:
+        if due and not self.syncing:
             self.sync_now()
 
     def _check_failed(self, exc: BaseException) -> None:
