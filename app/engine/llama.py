@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from app.engine import native
+from app.engine.lookup import DraftBatch, NgramIndex, trim_cache
 from app.engine.sampler import Sampler
 from app.engine.types import ChatMessage, LoadPlan, ReplyStats, SamplingParams
 from app.engine.weights import Weights, free_context, take_weights
@@ -174,6 +175,9 @@ class LlamaEngine:
             stats.finish_reason = "cancelled"
             stats.total_s = time.perf_counter() - t0
             return
+        if params.draft > 0:
+            yield from self._run_drafting(tokens, params, cancel, stops, stats, t0)
+            return
         sampler = self._sampler(params, tokens)
         ctx, pieces, piece_of = self._ctx, self.vocab._pieces, self.vocab.piece
         decode, sample = lib.llama_decode, sampler.sample
@@ -224,6 +228,115 @@ class LlamaEngine:
                 yield tail
         finally:
             sampler.free()
+            t_end = time.perf_counter()
+            stats.generated_tokens = n_gen
+            stats.finish_reason = finish
+            stats.total_s = t_end - t0
+            if n_gen:
+                stats.time_to_first_token_s = t_first - t0
+                if n_gen > 1:
+                    stats.decode_tokens_per_s = (n_gen - 1) / max(1e-9, t_end - t_first)
+
+    def _run_drafting(self, tokens: list[int], params: SamplingParams,
+                      cancel: threading.Event | None, stops: tuple[str, ...],
+                      stats: ReplyStats, t0: float) -> Iterator[str]:
+        """The decode loop with prompt-lookup drafts (app.engine.lookup): each batch is the
+        last token and the draft that may follow it; the sampler walks the batch's logits
+        in order and keeps drafts while they are what it picks."""
+        lib = self._lib
+        sampler = self._sampler(params, tokens)
+        ctx, mem, pieces, piece_of = self._ctx, self._mem, self.vocab._pieces, self.vocab.piece
+        sample = sampler.sample
+        batch = DraftBatch(lib, params.draft + 1)
+        index = NgramIndex(tokens)
+        utf8 = codecs.getincrementaldecoder("utf-8")("replace")
+        held = ""
+        max_new = min(params.max_tokens, self.n_ctx - len(tokens))
+        n_gen = 0
+        t_first = 0.0
+        finish = "length"
+        cached = self._cached
+        try:
+            tok = sample(ctx, -1)
+            size = params.draft
+            done = False
+            while not done:
+                # ``tok`` is sampled and not yet shown; show it, then verify its draft.
+                hit = pieces.get(tok)
+                piece, eog = hit if hit is not None else piece_of(tok)
+                if eog:
+                    finish = "stop"
+                    break
+                n_gen += 1
+                if n_gen == 1:
+                    t_first = time.perf_counter()
+                text = utf8.decode(piece)
+                if text:
+                    if stops:
+                        held += text
+                        emit, held, found = _split_at_stop(held, stops)
+                        if emit:
+                            yield emit
+                        if found:
+                            finish = "stop"
+                            break
+                    else:
+                        yield text
+                if n_gen >= max_new:
+                    break
+                if cancel is not None and cancel.is_set():
+                    finish = "cancelled"
+                    break
+                index.append(tok)
+                room = min(size, max_new - n_gen - 1, self.n_ctx - len(cached) - 2)
+                draft = index.draft(room) if room > 0 else []
+                pos = len(cached)
+                if lib.llama_decode(ctx, batch.fill([tok, *draft], pos)) != 0:
+                    raise EngineError("llama.cpp failed to decode (context full?)")
+                cached.append(tok)
+                cached.extend(draft)
+                stats.drafted_tokens += len(draft)
+                kept = 0
+                for i, guess in enumerate(draft):
+                    nxt = sample(ctx, i)
+                    if nxt != guess:
+                        tok = nxt
+                        break
+                    hit = pieces.get(nxt)
+                    piece, eog = hit if hit is not None else piece_of(nxt)
+                    if eog:
+                        finish, done = "stop", True
+                        break
+                    kept += 1
+                    n_gen += 1
+                    text = utf8.decode(piece)
+                    if text:
+                        if stops:
+                            held += text
+                            emit, held, found = _split_at_stop(held, stops)
+                            if emit:
+                                yield emit
+                            if found:
+                                finish, done = "stop", True
+                                break
+                        else:
+                            yield text
+                    index.append(nxt)
+                    if n_gen >= max_new:
+                        done = True
+                        break
+                else:
+                    tok = sample(ctx, len(draft))
+                stats.accepted_tokens += kept
+                if draft:  # draft longer while guesses hold, shorter when they miss
+                    size = min(params.draft, size * 2) if kept == len(draft) else max(1, kept)
+                trim_cache(lib, mem, cached, pos + 1 + kept)
+            tail = held + utf8.decode(b"", final=True)
+            if tail and finish != "stop":
+                yield tail
+        finally:
+            sampler.free()
+            batch.free()
             t_end = time.perf_counter()
             stats.generated_tokens = n_gen
             stats.finish_reason = finish

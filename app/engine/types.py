@@ -28,6 +28,9 @@ class SamplingParams:
     max_tokens: int = 512
     stop: tuple[str, ...] = ()
     grammar: str | None = None  # GBNF, for structured output
+    # Speculative decoding by prompt lookup: verify up to this many drafted tokens per
+    # batch (0: off). Exact: the reply is the one plain decoding gives (app.engine.lookup).
+    draft: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -44,6 +47,8 @@ class ReplyStats:
     decode_tokens_per_s: float = 0.0
     total_s: float = 0.0
     finish_reason: str = "stop"  # stop | length | cancelled
+    drafted_tokens: int = 0  # prompt-lookup drafts verified
+    accepted_tokens: int = 0  # of which the model kept
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
