@@ -158,6 +158,21 @@ def test_models_lists_each_model_with_its_signature_state(served: Served,
     assert served_card["served"] is True and served_card["signature"] == "verified"
     assert served_card["signer"]
     assert strict.models.retrieve(models[0].id).id == models[0].id
+    from app.catalog.catalog import default_model_path
+
+    folder = served.data_dir / "models"
+    folder.mkdir(exist_ok=True)
+    other = folder / "Second.Q4_1.gguf"
+    shutil.copyfile(default_model_path(), other)  # type: ignore[arg-type]
+    try:
+        cards = {m.id: m.model_dump() for m in strict.models.list().data}
+        assert cards["Second.Q4_1"]["served"] is False
+        assert cards["Second.Q4_1"]["signature"] == "unsigned"  # no manifest beside it
+        assert strict.models.retrieve("Second.Q4_1").model_dump()["signature"] == "unsigned"
+    finally:
+        other.unlink()
+    with pytest.raises(openai.NotFoundError):
+        strict.models.retrieve("Second.Q4_1")
 
 
 def test_metrics_are_prometheus_text_with_the_usual_names(served: Served,
