@@ -227,3 +227,27 @@ def test_calls_read_the_same_whole_or_streamed_at_any_cuts(calls: list[tuple[str
             args[d.index] = args.get(d.index, "") + d.arguments
         i += cut
     assert [(names[k], args[k]) for k in sorted(names)] == whole.calls
+
+
+def test_with_auto_the_first_character_decides_between_a_call_and_words() -> None:
+    from app.api.wire import ChatChoice
+    from app.services.serving import ToolPlan
+
+    auto = ToolPlan([WEATHER], grammar="", forced=False, parallel=True, tags=None)
+    words = ChatChoice(auto)
+    assert words.feed("  ") is None  # white space alone says nothing yet
+    assert words.feed("It is") == {"content": "  It is"}
+    assert words.end("stop") == (None, "stop")
+    call = ChatChoice(auto)
+    text = ' {"name": "get_weather", "arguments": {"city": "Oslo", "unit": "celsius"}}'
+    deltas = [d for d in (call.feed(text[:20]), call.feed(text[20:])) if d]
+    first = deltas[0]["tool_calls"][0]
+    assert first["function"]["name"] == "get_weather" and first["id"].startswith("call_")
+    assert "".join(d["tool_calls"][0]["function"]["arguments"] for d in deltas) == (
+        '{"city": "Oslo", "unit": "celsius"}')
+    assert call.end("stop") == (None, "tool_calls")
+    message, reason = ChatChoice(auto).message(text, "stop")
+    assert reason == "tool_calls" and message["content"] is None
+    assert message["tool_calls"][0]["function"]["name"] == "get_weather"
+    message, reason = ChatChoice(auto).message("Sunny.", "stop")
+    assert (message["content"], reason) == ("Sunny.", "stop")
