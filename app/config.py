@@ -181,6 +181,9 @@ _s("gpu_layers", int, -1, N_("GPU layers"), description=N_("-1 chooses automatic
 _s("threads", int, 0, N_("Threads"), description=N_("0 uses the physical cores."), minimum=0, maximum=1024, restart=True)
 _s("context_overflow", str, "summarize", N_("When the conversation outgrows the context"), choices=("summarize", "drop_oldest"))
 _s("rope_scaling", bool, False, N_("Extend context with RoPE/YaRN scaling"), restart=True)
+_s("kv_cache", str, "f16", N_("KV cache precision"), choices=("f16", "q8_0", "q4_0"), restart=True,
+   description=N_("q8_0 halves the memory a long context takes with almost no change in "
+                  "replies; q4_0 quarters it, with some."))
 _s("model_dirs", str, "", N_("Extra model folders"), description=N_("Separated by the OS path separator."))
 _s("allow_unsigned", bool, False, N_("Allow unsigned models"))
 _s("model_options", dict, {}, N_("Per-model options"),

@@ -65,6 +65,10 @@ _SCALAR_CODES: dict[int, str] = {
 }
 
 
+# The KV cache's precisions, and their bytes per element (ggml's f16; q8_0 and q4_0 pack
+# 32 values in 34 and 18 bytes).
+KV_BYTES_PER_ELEMENT = {"f16": 2.0, "q8_0": 34 / 32, "q4_0": 18 / 32}
+
 @dataclass(frozen=True)
 class ArrayValue:
     """A metadata array that was counted but not decoded (e.g. the vocabulary)."""
@@ -115,18 +119,20 @@ class ModelInfo:
             "n_layers": self.n_layers,
         }
 
-    def kv_cache_bytes(self, n_ctx: int) -> int:
-        """Bytes of an f16 K and V cache for ``n_ctx`` tokens (0 when the header lacks the sizes).
+    def kv_cache_bytes(self, n_ctx: int, kv_cache: str = "f16") -> int:
+        """Bytes of the K and V cache for ``n_ctx`` tokens at precision ``kv_cache`` (f16,
+        q8_0 or q4_0; 0 when the header lacks the sizes).
 
-        2 (K and V) x n_layers x n_ctx x (n_embd / n_head x n_head_kv) x 2 bytes;
-        models that declare their own key/value head sizes use those instead.
+        n_layers x n_ctx x n_head_kv x (head size of K + of V) x bytes per element
+        (2 for f16; ggml's blocks of 32: 34 bytes for q8_0, 18 for q4_0); models that
+        declare their own key/value head sizes use those instead.
         """
         if not (self.n_layers and self.n_head and self.n_embd):
             return 0
         n_head_kv = self.n_head_kv or self.n_head
         k = self.head_dim_k or self.n_embd // self.n_head
         v = self.head_dim_v or k
-        return self.n_layers * n_ctx * n_head_kv * (k + v) * 2
+        return int(self.n_layers * n_ctx * n_head_kv * (k + v) * KV_BYTES_PER_ELEMENT[kv_cache])
 
     def compute_buffer_bytes(self, n_ctx: int) -> int:
         """A deliberately generous allowance for llama.cpp's scratch buffers.
@@ -143,16 +149,16 @@ class ModelInfo:
         logits = _N_UBATCH * n_vocab * 4
         return _COMPUTE_BASE_BYTES + scores + logits
 
-    def estimate_memory(self, n_ctx: int) -> int:
+    def estimate_memory(self, n_ctx: int, kv_cache: str = "f16") -> int:
         """Bytes needed to run this model with ``n_ctx`` tokens of context.
 
-        Weights (the file size: llama.cpp maps it whole) + the f16 KV cache
+        Weights (the file size: llama.cpp maps it whole) + the KV cache
         (``kv_cache_bytes``) + the compute-buffer allowance
         (``compute_buffer_bytes``). An estimate for choosing GPU layers and
         warning early, not an exact figure.
         """
         n_ctx = max(int(n_ctx), 1)
-        return self.file_size + self.kv_cache_bytes(n_ctx) + self.compute_buffer_bytes(n_ctx)
+        return self.file_size + self.kv_cache_bytes(n_ctx, kv_cache) + self.compute_buffer_bytes(n_ctx)
 
 
 class _Truncated(Exception):

@@ -34,6 +34,7 @@ class EngineConfig:
     n_batch: int = 512
     use_mmap: bool = True
     rope_scaling: bool = False  # YaRN beyond the trained context, explicit only
+    kv_cache: str = "f16"  # the K and V cache's precision: f16, q8_0 or q4_0
 
 
 class Generation:
@@ -71,6 +72,8 @@ class LlamaEngine:
     def __init__(self, load_path: str, config: EngineConfig, *, plan: LoadPlan | None = None,
                  name: str = "", weights: Weights | None = None) -> None:
         """Load the model, or use ``weights`` already loaded (another reference to them)."""
+        if config.kv_cache not in KV_GGML_TYPES:
+            raise EngineError(f"unknown KV cache precision {config.kv_cache!r} (f16, q8_0 or q4_0)")
         self.config = config
         self.plan = plan
         self.name = name
@@ -95,6 +98,7 @@ class LlamaEngine:
         cparams.n_threads = config.n_threads
         cparams.n_threads_batch = config.n_threads
         cparams.no_perf = True
+        set_kv_cache(lib, cparams, config.kv_cache)
         if config.rope_scaling and n_ctx > self.n_ctx_train:
             cparams.rope_scaling_type = lib.LLAMA_ROPE_SCALING_TYPE_YARN
             cparams.yarn_orig_ctx = self.n_ctx_train
@@ -401,6 +405,19 @@ class LlamaEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# ggml's type ids (ggml.h) for the KV cache's precisions.
+KV_GGML_TYPES = {"f16": 1, "q8_0": 8, "q4_0": 2}
+
+
+def set_kv_cache(lib: object, cparams: object, kv_cache: str) -> None:
+    """Make the context keep K and V at ``kv_cache`` precision. A quantized V cache needs
+    flash attention, so it is switched on for them (llama.cpp refuses one without it)."""
+    ggml_type = KV_GGML_TYPES[kv_cache]
+    cparams.type_k = cparams.type_v = ggml_type  # type: ignore[attr-defined]
+    if kv_cache != "f16":
+        cparams.flash_attn_type = lib.LLAMA_FLASH_ATTN_TYPE_ENABLED  # type: ignore[attr-defined]
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

@@ -71,7 +71,7 @@ def default_loader(ctx: AppContext) -> ModelLoader:
         opts = model_options(ctx, path.name)
         return load_model(ctx, str(path), n_ctx=opts["context_length"],
                           gpu_layers=opts["gpu_layers"], threads=gui_threads(ctx),
-                          progress=progress, cancel=cancel)
+                          progress=progress, cancel=cancel, kv_cache=opts["kv_cache"])
 
     return load
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.gui.icons import icon
-from app.gui.model_options import model_options, save_model_options
+from app.gui.model_options import KV_CACHE_TYPES, model_options, save_model_options
 from app.gui.qt import (
+    QComboBox,
     QDialog,
     QEvent,
     QFileDialog,
@@ -116,6 +117,14 @@ class ModelManagerDialog(QDialog):
         self.context_length.setObjectName("contextLength")
         self.context_length.setRange(256, 1048576)
         self.context_length.setSingleStep(256)
+        self.kv_cache = QComboBox()
+        self.kv_cache.setObjectName("kvCache")
+        for kv in KV_CACHE_TYPES:
+            self.kv_cache.addItem(kv, kv)
+        self.kv_cache.currentIndexChanged.connect(self._estimate_changed)
+        self.context_length.valueChanged.connect(self._estimate_changed)
+        self.estimate_label = QLabel()
+        self.estimate_label.setObjectName("memoryEstimate")
         self.save_options_button = QPushButton()
         self.save_options_button.setObjectName("saveOptionsButton")
         self.save_options_button.clicked.connect(self.save_options)
@@ -124,9 +133,11 @@ class ModelManagerDialog(QDialog):
         self.in_force_label.setWordWrap(True)
         self.options_box = QGroupBox()
         form = QFormLayout(self.options_box)
-        self.gpu_label, self.ctx_label = QLabel(), QLabel()
+        self.gpu_label, self.ctx_label, self.kv_label = QLabel(), QLabel(), QLabel()
         form.addRow(self.gpu_label, self.gpu_layers)
         form.addRow(self.ctx_label, self.context_length)
+        form.addRow(self.kv_label, self.kv_cache)
+        form.addRow("", self.estimate_label)
         form.addRow("", self.in_force_label)
         form.addRow("", self.save_options_button)
         self.options_box.setEnabled(False)
@@ -189,7 +200,7 @@ class ModelManagerDialog(QDialog):
             "parameters": human_count(info.parameters),
             "quantization": info.quantization or "–",
             "size": human_bytes(info.file_size),
-            "memory": human_bytes(info.estimate_memory(n_ctx)) if info.ok else "–",
+            "memory": human_bytes(info.estimate_memory(n_ctx, opts["kv_cache"])) if info.ok else "–",
             "status": self.status_text(entry),
             "reason": entry.reason,
         }
@@ -313,9 +324,20 @@ class ModelManagerDialog(QDialog):
             self.gpu_layers.setValue(min(opts["gpu_layers"], layers + 1))
             self.context_length.setMaximum(max(256, entry.info.context_length or 1048576))
             self.context_length.setValue(opts["context_length"])
+            self.kv_cache.setCurrentIndex(max(0, self.kv_cache.findData(opts["kv_cache"])))
             self.options_box.setTitle(self.tr("Options for %1").replace(
                 "%1", display_name(entry.info, entry.path)))
         self._show_in_force(entry)
+
+    def _estimate_changed(self, *_: Any) -> None:
+        """The memory the selected model would take with the options as they are now set."""
+        entry = self.selected_entry()
+        if entry is None or not entry.info.ok:
+            self.estimate_label.clear()
+            return
+        n_ctx = min(self.context_length.value(), entry.info.context_length or self.context_length.value())
+        self.estimate_label.setText(self.tr("Memory with these options: about %1").replace(
+            "%1", human_bytes(entry.info.estimate_memory(n_ctx, self.kv_cache.currentData() or "f16"))))
 
     def _show_in_force(self, entry: ModelEntry | None) -> None:
         """What the loaded model runs with now, when it is the one selected."""
@@ -332,7 +354,8 @@ class ModelManagerDialog(QDialog):
         entry = self.selected_entry()
         if entry is None:
             return
-        save_model_options(self.ctx, entry.name, self.gpu_layers.value(), self.context_length.value())
+        save_model_options(self.ctx, entry.name, self.gpu_layers.value(), self.context_length.value(),
+                           self.kv_cache.currentData())
         for row in self.find_rows(entry.path):
             self._fill_row(row, self.entries[row])
         self.options_changed.emit(entry.name)
@@ -419,6 +442,10 @@ class ModelManagerDialog(QDialog):
         self.gpu_layers.setToolTip(self.tr("Automatic offloads as many layers as fit the GPU's "
                                            "free memory (none on a CPU-only build)"))
         self.ctx_label.setText(self.tr("Context length (tokens)"))
+        self.kv_label.setText(self.tr("KV cache precision"))
+        self.kv_cache.setAccessibleName(self.tr("KV cache precision"))
+        self.kv_cache.setToolTip(self.tr("q8_0 halves the memory a long context takes with "
+                                         "almost no change in replies; q4_0 quarters it, with some"))
         self.gpu_layers.setAccessibleName(self.tr("GPU layers"))
         self.context_length.setAccessibleName(self.tr("Context length"))
         self.save_options_button.setText(self.tr("Save options"))

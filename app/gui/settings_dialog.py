@@ -43,7 +43,7 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("General"), ("language", "theme")),
     (N_("Chat"), ("system_prompt", "context_overflow")),
     (N_("Sampling"), ("temperature", "top_p", "top_k", "min_p", "repeat_penalty", "max_tokens", "seed")),
-    (N_("Models"), ("model_dirs", "threads", "rope_scaling", "allow_unsigned",
+    (N_("Models"), ("model_dirs", "threads", "rope_scaling", "kv_cache", "allow_unsigned",
                     "embedding_model")),
 )
 MULTILINE = {"system_prompt"}

@@ -87,17 +87,23 @@ def test_verification_shows_progress_and_can_be_cancelled(qtbot, window, default
     dialog.close()
 
 
-def test_per_model_gpu_layers_and_context_are_saved(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def test_per_model_gpu_layers_context_and_kv_cache_are_saved(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     dialog = open_manager(qtbot, window)
     [row] = [r for r in range(dialog.table.rowCount()) if dialog.entries[r].is_default]
     dialog.table.selectRow(row)
     assert dialog.options_box.isEnabled()
     dialog.gpu_layers.setValue(0)
-    dialog.context_length.setValue(1024)
+    dialog.context_length.setValue(8192)
+    f16 = dialog.estimate_label.text()
+    dialog.kv_cache.setCurrentIndex(dialog.kv_cache.findData("q8_0"))
+    q8 = dialog.estimate_label.text()
+    assert f16 != q8 and "MiB" in q8  # the estimate follows the KV cache's precision
+    info = dialog.entries[row].info
+    assert info.estimate_memory(8192, "q8_0") < info.estimate_memory(8192, "f16")
     with qtbot.waitSignal(dialog.options_changed, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.save_options_button, Qt.MouseButton.LeftButton)
     name = dialog.entries[row].name
-    assert model_options(window.ctx, name) == {"gpu_layers": 0, "context_length": 1024}
+    assert model_options(window.ctx, name) == {"gpu_layers": 0, "context_length": 8192, "kv_cache": "q8_0"}
     assert name in window.ctx.settings.path.read_text(encoding="utf-8")
     dialog.close()
 
