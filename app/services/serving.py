@@ -8,7 +8,6 @@ filtered as they stream), and where the audit log will, as ``services.chat`` and
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -274,7 +273,9 @@ def grammar_for_response_format(response_format: dict[str, Any] | None) -> str |
     kind = response_format.get("type")
     if kind in (None, "text"):
         return None
-    from llama_cpp.llama_grammar import JSON_GBNF, json_schema_to_gbnf
+    from llama_cpp.llama_grammar import JSON_GBNF
+
+    from app.tools.grammar import schema_to_gbnf
 
     if kind == "json_object":
         return str(JSON_GBNF)
@@ -285,8 +286,8 @@ def grammar_for_response_format(response_format: dict[str, Any] | None) -> str |
             raise InvalidRequest("response_format.json_schema.schema must be a JSON schema object",
                                  "response_format")
         try:
-            return str(json_schema_to_gbnf(json.dumps(schema)))
-        except Exception as exc:  # the converter raises plain exceptions for unsupported schemas
+            return schema_to_gbnf(schema)
+        except ValueError as exc:
             raise InvalidRequest(f"this JSON schema cannot be enforced: {exc}",
                                  "response_format") from None
     raise InvalidRequest(f"unknown response_format type {kind!r}: use text, json_object or "

@@ -55,7 +55,7 @@ def call_grammar(functions: Sequence[Function], *, parallel: bool, optional: boo
     """GBNF for a reply that is one call (or, with ``parallel``, one or more calls) of
     ``functions``; with ``optional``, a reply that is either that or plain text not
     beginning with ``{`` (the model decides with its first character)."""
-    from llama_cpp.llama_grammar import json_schema_to_gbnf
+    from app.tools.grammar import schema_to_gbnf
 
     if not functions:
         raise ToolsError("no function to call")
@@ -64,8 +64,8 @@ def call_grammar(functions: Sequence[Function], *, parallel: bool, optional: boo
                 "required": ["name", "arguments"]} for f in functions]
     schema = schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
     try:
-        rules = str(json_schema_to_gbnf(json.dumps(schema)))
-    except Exception as exc:  # the converter raises plain exceptions for what it cannot do
+        rules = schema_to_gbnf(schema)
+    except ValueError as exc:
         raise ToolsError(f"a function's parameters cannot be enforced: {exc}") from None
     # The converter names its top rule "root"; ours wraps it.
     rules = re.sub(r"^root ::=", "x-tool-call ::=", rules, count=1, flags=re.MULTILINE)
