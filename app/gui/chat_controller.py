@@ -291,17 +291,39 @@ class ChatController(QObject):
         if convs is None or cid is None or self.generating:
             return
         leaf = self._leaves.get(cid)  # answer the last question of the branch shown
+        choice = self.chooser.choice() if self.chooser is not None else None
+        docs = self._documents() if choice else None
         self.chat.drop_last_reply()
         self.chat.begin_pending(None)
-        self._start(lambda cancel: convs.regenerate(cid, cancel=cancel, leaf_id=leaf), cid)
+
+        def start(cancel: threading.Event) -> Reply:
+            if choice and docs is not None:  # again from the conversation's collections
+                from app.services import doc_chat
+
+                return doc_chat.regenerate(convs, docs, cid, choice, cancel=cancel,
+                                           leaf_id=leaf)  # type: ignore[return-value]
+            return convs.regenerate(cid, cancel=cancel, leaf_id=leaf)
+
+        self._start(start, cid)
 
     def edit_and_resend(self, message_id: str, new_text: str) -> None:
         convs, cid = self.conversations, self.current_id
         if convs is None or cid is None or self.generating:
             return
+        choice = self.chooser.choice() if self.chooser is not None else None
+        docs = self._documents() if choice else None
         self.chat.truncate_after(message_id, keep=False)
         self.chat.begin_pending(new_text)
-        self._start(lambda cancel: convs.edit_and_resend(message_id, new_text, cancel=cancel), cid)
+
+        def start(cancel: threading.Event) -> Reply:
+            if choice and docs is not None:  # answered from the conversation's collections
+                from app.services import doc_chat
+
+                return doc_chat.edit_and_resend(convs, docs, message_id, new_text, choice,
+                                                cancel=cancel)  # type: ignore[return-value]
+            return convs.edit_and_resend(message_id, new_text, cancel=cancel)
+
+        self._start(start, cid)
 
     def _start(self, start: Callable[[threading.Event], Reply], cid: str | None,
                text: str = "") -> None:

@@ -113,12 +113,79 @@ def send(convs: Conversations, docs: Documents, conversation_id: str, text: str,
     except BaseException:
         result.close()
         raise
+    return _reply(convs, conv, [*path, question], reply_id, model, params, cancel, screened,
+                  result)
+
+
+def regenerate(convs: Conversations, docs: Documents, conversation_id: str,
+               choice: DocumentChoice, *, params: SamplingParams | None = None,
+               cancel: threading.Event | None = None, leaf_id: str | None = None
+               ) -> DocumentReply:
+    """A new answer from the chosen collections to the last question of the branch (the one
+    through ``leaf_id``), beside the old one."""
+    model = convs._require_model()
+    params = params or convs._default_params()
+    conv, path = convs._branch(conversation_id, leaf_id=leaf_id)
+    asked = [i for i, m in enumerate(path) if m.role == "user"]
+    if not asked:
+        raise AppError("Nothing to answer yet: send a message first.")
+    path = path[: asked[-1] + 1]
+    result = answer(docs, model, list(choice.collections), path[-1].content, params, cancel,
+                    whole=choice.whole)
+    try:
+        with convs.store.repo() as repo:
+            reply_id = convs._begin(repo, conv.id, path[-1].id, model, params)
+    except BaseException:
+        result.close()
+        raise
+    return _reply(convs, conv, path, reply_id, model, params, cancel, [], result)
+
+
+def edit_and_resend(convs: Conversations, docs: Documents, message_id: str, new_text: str,
+                    choice: DocumentChoice, *, params: SamplingParams | None = None,
+                    cancel: threading.Event | None = None) -> DocumentReply:
+    """A new version of one of the user's questions, answered from the chosen collections;
+    the original and what followed it stay as the other branch."""
+    from app.services.safety import Safety
+    from app.store import NotFound
+
+    if not new_text.strip():
+        raise AppError("Nothing to send: the message is empty.")
+    model = convs._require_model()
+    params = params or convs._default_params()
+    with convs.store.repo(write=False) as repo:
+        original = repo.get_message(message_id)
+        if original is None:
+            raise NotFound(f"No message with id {message_id}.")
+    if original.role != "user":
+        raise AppError("Only your own messages can be edited and sent again.")
+    new_text, screened = Safety.for_context(convs.ctx).screen_input(new_text)
+    conv, _ = convs._branch(original.conversation_id)
+    result = answer(docs, model, list(choice.collections), new_text, params, cancel,
+                    whole=choice.whole)
+    try:
+        with convs.store.repo() as repo:
+            edited = repo.edit_message(message_id, new_text)
+            path = repo.get_messages(conv.id, leaf_id=edited.id)
+            reply_id = convs._begin(repo, conv.id, edited.id, model, params)
+            convs._audit_prompt(repo, "prompt.edit", edited, reply_id, screened)
+    except BaseException:
+        result.close()
+        raise
+    path = path[: [m.id for m in path].index(edited.id) + 1]
+    return _reply(convs, conv, path, reply_id, model, params, cancel, screened, result)
+
+
+def _reply(convs: Conversations, conv: Any, path: list[Any], reply_id: str, model: Any,
+           params: SamplingParams, cancel: threading.Event | None,
+           screened: list[SafetyEvent], result: DocAnswer) -> DocumentReply:
     from app.services.reply import ReplyJob
+    from app.services.safety import Safety
     from app.store import ReplyWriter
 
     writer = ReplyWriter(convs.store, reply_id, interval_s=convs.flush_interval_s)
-    job = ReplyJob(conv, [*path, question], None, params, cancel, model, writer, safety,
-                   screened)
+    job = ReplyJob(conv, path, None, params, cancel, model, writer,
+                   Safety.for_context(convs.ctx), screened)
     return DocumentReply(convs, job, result)
 
 
