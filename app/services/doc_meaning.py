@@ -31,9 +31,10 @@ NO_MODEL = (
 )
 
 
-def load_embedding_model(ctx: AppContext, name: str | None = None) -> LoadedModel[EmbeddingModel]:
+def load_embedding_model(ctx: AppContext, name: str | None = None, *,
+                         threads: int | None = None) -> LoadedModel[EmbeddingModel]:
     """The model ``name`` (else the ``embedding_model`` setting) loaded for embeddings, after
-    the same signature and policy checks as any model."""
+    the same signature and policy checks as any model (``threads``: else the setting's)."""
     from app.docs.embedding import EMBED_CTX, EmbeddingModel
     from app.services.models import load_verified
 
@@ -46,7 +47,8 @@ def load_embedding_model(ctx: AppContext, name: str | None = None) -> LoadedMode
         return EmbeddingModel(load_path, file_name, key, n_threads=plan.n_threads,  # type: ignore[attr-defined]
                               n_gpu_layers=plan.n_gpu_layers)  # type: ignore[attr-defined]
 
-    return load_verified(ctx, chosen, build, n_ctx=EMBED_CTX)  # type: ignore[type-var,arg-type]
+    return load_verified(ctx, chosen, build, n_ctx=EMBED_CTX,  # type: ignore[type-var,arg-type]
+                         threads=threads)
 
 
 class MeaningIndex:

@@ -26,8 +26,9 @@ BY_MEANING_ONLY = "vehicles"
 
 @pytest.fixture(scope="session")
 def embedder(tmp_path_factory: pytest.TempPathFactory, default_model_path: Path) -> Iterator:
+    # One thread: on a busy machine llama.cpp's threads wait on each other more than they help.
     model = load_embedding_model(open_context(tmp_path_factory.mktemp("embed-data")),
-                                 str(default_model_path))
+                                 str(default_model_path), threads=1)
     yield model
     model.close()
 
@@ -98,6 +99,7 @@ def test_a_collection_read_before_the_setting_is_embedded_on_demand_with_progres
         ctx: AppContext, folder: Path, default_model_path: Path) -> None:
     from app.services.documents import open_documents
 
+    ctx.settings.set("threads", 1)
     with open_documents(ctx) as docs:
         docs.add("old", [folder])
         assert docs.not_embedded("old") == 0  # no model: nothing is owed
@@ -119,14 +121,16 @@ def test_an_embedding_model_that_is_not_there_is_reported_and_the_files_stay_rea
 
 
 @pytest.mark.slow
-def test_cli_embeds_an_old_collection_then_searches_by_meaning(folder: Path,
-                                                               default_model_path: Path) -> None:
+def test_cli_embeds_an_old_collection_then_searches_by_meaning(
+        documents: Documents, ctx: AppContext, folder: Path, default_model_path: Path) -> None:
     import json
 
     from test_docs_cli import autoglm
 
-    assert autoglm("docs", "add", "--collection", "Old", str(folder)).returncode == 0
-    assert autoglm("settings", "set", "embedding_model", str(default_model_path)).returncode == 0
+    documents.add("Old", [folder])  # read before the setting, in the user's database
+    documents.close()
+    ctx.settings.set("threads", 1)
+    ctx.settings.set("embedding_model", str(default_model_path))
     embedded = autoglm("docs", "embed", "--collection", "Old")
     assert embedded.returncode == 0, embedded.stderr
     assert embedded.stdout == "Old: 3 passages embedded\n"
