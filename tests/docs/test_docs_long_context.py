@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from docs_helpers import ENGLISH_NOTES
 
 from app.engine.types import SamplingParams
@@ -66,3 +67,18 @@ def test_documents_too_long_for_the_window_fall_back_to_passages_and_say_so(
                     whole=True)
     assert result.mode == "passages" and result.note == note
     result.close()
+
+
+@pytest.mark.slow
+def test_ask_whole_from_the_cli_says_the_documents_were_read_whole(
+        documents: Documents, tmp_path: Path) -> None:
+    from test_docs_cli import autoglm
+
+    (tmp_path / "notes.md").write_text(ENGLISH_NOTES, encoding="utf-8")
+    documents.add("Falcon", [tmp_path / "notes.md"])
+    documents.close()
+    out = autoglm("ask", "--docs", "Falcon", "--whole", "--temperature", "0", "--max-tokens", "4",
+                  "--threads", "1", "--no-history", "Where was the pilot?")
+    assert out.returncode == 0, out.stderr
+    assert "(Long-context mode: the documents were read whole.)" in out.stdout
+    assert "[1] notes.md" in out.stdout
