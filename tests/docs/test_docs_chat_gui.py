@@ -32,7 +32,7 @@ def window(qtbot, qapp, ctx: AppContext, loaded_model, library: Path) -> Iterato
         ctx.settings.set(name, value)
     with open_documents(ctx) as docs:
         docs.add("Ops", [library])
-        docs.create_collection("Empty")
+        docs.add("Falcon", [library / "notes.md"])
     gui = configure_application(qapp, ctx)
 
     def load(progress: Callable[[int, int], None], cancel: threading.Event) -> Any:
@@ -78,7 +78,7 @@ def test_a_conversation_answers_from_the_collections_ticked_for_it_with_citation
     chooser = window.chat_collections
     assert chooser.button.text() == "the model alone" and not chooser.whole.isEnabled()
     chooser.refresh()  # as when the menu opens
-    assert set(chooser.actions_by_name()) == {"Ops", "Empty"}
+    assert set(chooser.actions_by_name()) == {"Ops", "Falcon"}
     chooser.actions_by_name()["Ops"].setChecked(True)
     assert chooser.button.text() == "Ops"
 
@@ -99,8 +99,12 @@ def test_a_conversation_answers_from_the_collections_ticked_for_it_with_citation
     assert chooser.choice() == DocumentChoice(("Ops",), False)  # the choice came back with it
     assert "report.pdf, page 2" in sources_under_last_answer(window)  # kept with the answer
 
-    chooser.whole.setChecked(True)  # long-context mode: these documents fit the window
-    qtbot.waitUntil(lambda: choice_of(store, first).whole, timeout=WAIT_MS)
-    ask(qtbot, window, "Which office hired eleven new drivers?")
+    chooser.refresh()
+    chooser.actions_by_name()["Ops"].setChecked(False)
+    chooser.actions_by_name()["Falcon"].setChecked(True)
+    chooser.whole.setChecked(True)  # long-context mode: this document fits the window
+    qtbot.waitUntil(lambda: choice_of(store, first) == DocumentChoice(("Falcon",), True),
+                    timeout=WAIT_MS)
+    ask(qtbot, window, "Where was the pilot measured?")
     shown = sources_under_last_answer(window)
-    assert "Whole documents were read (long-context mode)." in shown
+    assert "Whole documents were read (long-context mode)." in shown and "notes.md" in shown
