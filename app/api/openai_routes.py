@@ -413,7 +413,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
     else:
         messages = _messages(body.messages)
         if body.collection is not None:
-            messages, citations = _from_collection(state, model, body.collection, messages, params)
+            messages, citations = _from_collection(state, model, body.collection, messages, params,
+                                                   body.whole_documents)
             if not citations:
                 return _nothing_found(state, body)
         messages, screened = serving.screen_messages(safety, messages)
@@ -492,10 +493,12 @@ def _chat_pieces(head: dict[str, Any], reqs: list[ScreenedRequest], tools: ToolP
 
 
 def _from_collection(state: ApiState, model: Any, collection: str, messages: list[ChatMessage],
-                     params: SamplingParams) -> tuple[list[ChatMessage], list[dict[str, Any]]]:
-    """The prompt that answers the last user message from a collection's passages, and
-    the passages (numbered as cited); no passages when none is relevant."""
-    from app.services.doc_answers import SlotCounter, prepare
+                     params: SamplingParams, whole: bool = False
+                     ) -> tuple[list[ChatMessage], list[dict[str, Any]]]:
+    """The prompt that answers the last user message from a collection's passages (or, with
+    ``whole``, its documents whole when they fit), and the passages (numbered as cited,
+    each with its ``mode``); no passages when none is relevant."""
+    from app.services.doc_answers import SlotCounter, prepare, prepare_whole
     from app.services.documents import open_documents
 
     question = next((m.content for m in reversed(messages) if m.role == "user"), "")
@@ -504,9 +507,15 @@ def _from_collection(state: ApiState, model: Any, collection: str, messages: lis
                              "messages")
     if state.documents is None:
         state.documents = open_documents(state.ctx)
-    prompt, passages, _ = prepare(state.documents, SlotCounter(model.engine), collection,
-                                  question, params.max_tokens)
-    return prompt, [p.as_json() for p in passages]
+    counter = SlotCounter(model.engine)
+    if whole:
+        prompt, passages, _, note = prepare_whole(state.documents, counter, collection, question,
+                                                  params.max_tokens)
+        mode = {"mode": "passages", "note": note} if note else {"mode": "whole"}
+        return prompt, [{**p.as_json(), **mode} for p in passages]
+    prompt, passages, _ = prepare(state.documents, counter, collection, question,
+                                  params.max_tokens)
+    return prompt, [{**p.as_json(), "mode": "passages"} for p in passages]
 
 
 def _cited(text: str, citations: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -86,6 +86,10 @@ class ChatCompletionRequest(_Sampling):
     collection: str | None = Field(
         None, description="Extension: answer the last user message from this document "
         "collection, citing its passages as [n]; the response lists them in `citations`.")
+    whole_documents: bool = Field(
+        False, description="Extension, with `collection`: give its documents whole when they "
+        "fit the model's window (long-context mode); each citation's `mode` says `whole` or "
+        "`passages`, with a `note` saying why when they did not fit.")
 
 
 class CompletionRequest(_Sampling):
