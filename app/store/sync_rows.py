@@ -71,6 +71,18 @@ def pending(session: Session, limit: int = 10_000) -> dict[str, int]:
     return out
 
 
+def pending_conversations(session: Session) -> int:
+    """How many conversations have changes waiting (for progress)."""
+    direct = select(OutboxEntry.entity_id.label("cid")).where(OutboxEntry.entity_type == "conversation")
+    via = (
+        select(Message.conversation_id.label("cid"))
+        .join(OutboxEntry, OutboxEntry.entity_id == Message.id)
+        .where(OutboxEntry.entity_type == "message")
+    )
+    union = direct.union(via).subquery()
+    return int(session.scalar(select(func.count()).select_from(union)) or 0)
+
+
 def pending_count(session: Session) -> int:
     return int(
         session.scalar(
@@ -192,7 +204,8 @@ def write_messages(session: Session, conversation_id: str, messages: Iterable[di
                 setattr(row, name, item[name])
         elif item.get("erased"):
             row.content = ""
-        session.flush()
+    # One flush: the rows go in the order they were added, parents first.
+    session.flush()
 
 
 def add_conflicts(session: Session, conversation_id: str, conflicts: Iterable[tuple[str, str, Any, Any]]) -> int:

@@ -109,13 +109,21 @@ class Syncer:
         self.key.verify_keycheck(got[0])
 
     def push(self) -> None:
-        with self.store.session(write=False) as session:
-            waiting = sync_rows.pending(session)
-        total = len(waiting)
-        for done, (cid, upto) in enumerate(waiting.items(), 1):
-            self._sync_conversation(cid, upto=upto, remote=None)
-            self.report.pushed += 1
-            self.progress("push", done, total)
+        """Send every conversation with outbox rows; the outbox is read in pages, again
+        until nothing is left that this run has not sent (changes made while it runs
+        wait for the next)."""
+        sent: set[str] = set()
+        while True:
+            with self.store.session(write=False) as session:
+                total = sync_rows.pending_conversations(session)
+                waiting = {c: u for c, u in sync_rows.pending(session).items() if c not in sent}
+            if not waiting:
+                return
+            for cid, upto in waiting.items():
+                self._sync_conversation(cid, upto=upto, remote=None)
+                sent.add(cid)
+                self.report.pushed += 1
+                self.progress("push", len(sent), max(total, len(sent)))
 
     def pull(self) -> None:
         entries = [e for e in self.client.propfind(CONVERSATIONS) if not e.collection]
@@ -160,11 +168,19 @@ class Syncer:
             remote = self._fetch(path, name)  # a weak ETag cannot guard a PUT: merge first
             if remote is None:
                 known_etag = None
+        first: sync_rows.LocalCopy | None = known
         for _ in range(MAX_RETRIES):
             theirs, etag = remote if remote is not None else (None, known_etag)
-            mine = self._apply(cid, theirs) if theirs is not None else self._mine(cid)
+            if theirs is not None:
+                mine = self._apply(cid, theirs)
+            else:
+                mine = self._mine(cid, first)
+            first = None  # after a 412, read again: the merge may have changed it
             if mine is None:  # the outbox names a conversation that was never stored
                 break
+            if theirs is not None and docs.same(mine, theirs):
+                self._settled(cid, name, etag, theirs, upto)
+                return
             outgoing = self.outbound(mine)
             if theirs is not None and docs.same(outgoing, theirs):
                 self._settled(cid, name, etag, theirs, upto)
@@ -208,9 +224,10 @@ class Syncer:
         theirs["revision"], theirs["size"] = revision, len(got[0])
         return theirs, got[1]
 
-    def _mine(self, cid: str) -> docs.Doc | None:
-        with self.store.session(write=False) as session:
-            copy = sync_rows.read(session, cid)
+    def _mine(self, cid: str, copy: sync_rows.LocalCopy | None = None) -> docs.Doc | None:
+        if copy is None:
+            with self.store.session(write=False) as session:
+                copy = sync_rows.read(session, cid)
         if copy.conversation is None:
             return None
         return docs.local_doc(copy.conversation, copy.messages, copy.base, self.device)
