@@ -13,7 +13,9 @@
 #
 # Suites: "default" (autoglm doctor, bench/decode.py, bench/prefill.py and
 # bench/prefix.py on the default model, and the GPU tests), "api" (bench/api.py
-# against llama-server), and SHAPE-QUANT for a synthetic model of
+# against llama-server), "speculative" (bench/speculative.py on the GPU and on 2 CPU
+# threads), "kv" (bench/kv_memory.py with the default model and the synthetic 8B on the
+# GPU), and SHAPE-QUANT for a synthetic model of
 # bench/synthetic_gguf.py (llama3-8b-q4_k_m, qwen2.5-7b-q4_k_m, llama3-8b-q8_0…):
 # decode and prefill, with the device memory in use.
 #
@@ -179,10 +181,20 @@ suite() {
             # the same loads ran in plain Python and under pytest with them left out.
             PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 run tests_gpu 300 "$py" -m pytest -q -p no:cacheprovider \
                 -p pytest_timeout tests/engine/test_gpu.py tests/bench/test_synthetic_gguf.py \
-                tests/engine/test_hardware.py tests/engine/test_llama.py
+                tests/engine/test_hardware.py tests/engine/test_llama.py tests/engine/test_lookup.py \
+                tests/engine/test_kv_cache.py
             ;;
         api)
             run api_gpu 420 "$py" bench/api.py
+            ;;
+        speculative)
+            run speculative_gpu 300 "$py" bench/speculative.py --gpu-layers 99 --runs 3
+            run speculative_cpu2 300 "$py" bench/speculative.py --gpu-layers 0 --threads 2 --runs 3
+            ;;
+        kv)
+            local m="$models/llama3-8b-q4_k_m.gguf"
+            wait_for "$m" "" 300 "synthetic model llama3-8b-q4_k_m" || m=""
+            run kv_memory_gpu 600 "$py" bench/kv_memory.py --models default --gpu-layers 99 ${m:+--model "$m"}
             ;;
         *-*)
             local m="$models/$s.gguf"
