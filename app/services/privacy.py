@@ -401,8 +401,12 @@ def purge_at_start(ctx: AppContext, store: Store) -> int:
     if getattr(_purging, "active", False):
         return 0
     _purging.active = True
+    from app.security.policy import PolicyRejected
+
     try:
         return purge_expired(ctx, store)
+    except PolicyRejected:
+        return 0  # the door that opened the store stops on it and says so, once
     except Exception as exc:  # noqa: BLE001 - the app must still open
         log.warning("the retention purge did not run at start-up: %s", exc)
         return 0
