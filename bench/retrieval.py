@@ -99,6 +99,8 @@ def main() -> int:
     parser.add_argument("--embedding-model", metavar="GGUF",
                         help="the model for the hybrid run (default: the default model)")
     parser.add_argument("--no-hybrid", action="store_true", help="full-text search only")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads of the embedding model (0: the threads setting's default)")
     args = parser.parse_args()
     from tests.keyring_backends import use_folder_keyring
 
@@ -112,7 +114,8 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as tmp:
             model = load_embedding_model(open_context(Path(tmp) / "data"),
-                                         args.embedding_model or str(default_model()))
+                                         args.embedding_model or str(default_model()),
+                                         threads=args.threads or None)
         embedding_name = model.name
         try:
             runs["hybrid"] = evaluate(args.show_misses, model.engine)
@@ -132,7 +135,7 @@ def main() -> int:
         print(f"{run:<8}{'all':<6}{n:>10}{'':>10}{recall:>10.3f}{mrr:>8.3f}")
         totals[run] = (recall, mrr, n)
     if embedding_name:
-        print(f"hybrid: embedding model {embedding_name}")
+        print(f"hybrid: embedding model {embedding_name}, {model.plan.n_threads} thread(s)")
     recall, mrr, n = totals["fts"]
     rows = runs["fts"]
     line = (f"RESULT recall_at_5={recall:.3f} mrr={mrr:.3f} questions={n} "
