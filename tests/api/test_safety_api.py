@@ -73,9 +73,10 @@ def test_a_completion_stream_is_filtered_too(served: Served) -> None:
 @pytest.fixture
 def blocking_policy(served: Served) -> Iterator[None]:
     """The server reads the administrator's policy for every request: write one."""
+    from tests.policy_helpers import write_policy
+
     path = served.data_dir / "no-policy.json"  # the file AUTOGLM_POLICY_FILE names
-    path.write_text(json.dumps({"safety": {"actions": {"id_number": {"input": "block",
-                                                                      "outbound": "block"}}}}))
+    write_policy(path, {"safety": {"actions": {"id_number": {"input": "block", "outbound": "block"}}}})
     yield
     path.unlink()
 
