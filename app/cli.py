@@ -44,6 +44,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         from app.cli_docs import ask_docs
 
         return ask_docs(args, prompt)
+    if args.tool:
+        from app.cli_tools import ask_with_tools
+
+        return ask_with_tools(args, prompt)
     convs = None if args.no_history else open_conversations_for(ctx)
     model = load_model_for(args, ctx)
     cancel = threading.Event()
@@ -549,6 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_opts(p)
     _add_sampling_opts(p)
     _add_history_opt(p)
+    from app.cli_tools import add_tool_options
+
+    add_tool_options(p)
     p.add_argument("--docs", metavar="COLLECTION",
                    help="answer from this collection's documents, citing them")
     p.add_argument("--whole", action="store_true",
@@ -654,6 +661,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_sync import add_sync_parser
 
     add_sync_parser(sub, common)
+    from app.cli_tools import add_tools_parser
+
+    add_tools_parser(sub, common)
     return parser
 
 

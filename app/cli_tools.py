@@ -1,0 +1,106 @@
+"""`autoglm tools list` and `autoglm ask --tool NAME …`: tools that stay on the machine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    from app.cli_support import cli_context, emit_json
+    from app.services.storage import open_user_store
+    from app.services.tools import available
+
+    ctx = cli_context(args)
+    store = open_user_store(ctx)
+    try:
+        tools = available(store)
+    finally:
+        store.close()
+    if args.json:
+        emit_json([{**t.as_openai()["function"], "effects": t.effects} for t in tools.values()])
+        return 0
+    for tool in tools.values():
+        mark = " (asks before each call)" if tool.effects else ""
+        print(f"{tool.name:22} {tool.description}{mark}")
+    return 0
+
+
+def ask_with_tools(args: argparse.Namespace, prompt: str) -> int:
+    """`autoglm ask --tool …`: each call is shown on stderr as it is made, the answer on
+    stdout; with history on, the question and the answer (with its calls) are saved."""
+    from app.cli_support import (
+        cli_context,
+        emit_json,
+        load_model_for,
+        safety_for,
+        safety_note,
+        sampling_for,
+        saved_note,
+    )
+    from app.services import tools as tool_service
+    from app.services.storage import open_user_store
+
+    ctx = cli_context(args)
+    store = open_user_store(ctx)
+    try:
+        chosen = tool_service.choose(tool_service.available(store), args.tool)
+        model = load_model_for(args, ctx)
+        try:
+            def shown(call: Any) -> None:
+                if not args.json:
+                    sys.stderr.write(f"[tool] {call.name}({json.dumps(call.arguments, ensure_ascii=False)})"
+                                     f" → {call.result[:200]}\n")
+
+            system = args.system if args.system is not None else ctx.settings.get("system_prompt")
+            result = tool_service.answer(
+                ctx, model.engine, prompt, chosen, sampling_for(args, ctx), system=system or None,
+                required=args.tool_choice == "required", approve=_approve, on_call=shown,
+                safety=safety_for(ctx))
+        finally:
+            model.close()
+        conversation_id = None
+        if not args.no_history:
+            with store.repo() as repo:
+                conv = repo.create_conversation(prompt.strip().splitlines()[0][:60],
+                                                system_prompt=system or None, model=model.name)
+                repo.add_message(conv.id, "user", prompt)
+                repo.add_message(conv.id, "assistant", result.text, model=model.name,
+                                 stats={"tool_calls": [c.as_dict() for c in result.calls]})
+                conversation_id = conv.id
+    finally:
+        store.close()
+    if args.json:
+        emit_json({"model": model.name, "text": result.text,
+                   "tool_calls": [c.as_dict() for c in result.calls],
+                   "safety": [e.as_dict() for e in result.safety],
+                   "conversation_id": conversation_id})
+    else:
+        sys.stdout.write(result.text + "\n")
+        safety_note(result.safety)
+        saved_note(conversation_id)
+    return 0
+
+
+def _approve(name: str, arguments: dict[str, Any]) -> bool:
+    """A tool with effects runs only when the user says yes on the terminal."""
+    if not sys.stdin.isatty():
+        return False
+    answer = input(f"Allow {name}({json.dumps(arguments, ensure_ascii=False)})? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def add_tool_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tool", action="append", default=[], metavar="NAME",
+                   help="let the model call this tool (repeat for more; see `autoglm tools list`)")
+    p.add_argument("--tool-choice", choices=("auto", "required"), default="auto",
+                   help="required: the model must call a tool before it answers")
+
+
+def add_tools_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("tools", parents=[common], help="the tools a model can call")
+    tsub = p.add_subparsers(dest="tools_cmd", metavar="ACTION")
+    tsub.add_parser("list", parents=[common], help="list the tools of this computer")
+    p.set_defaults(func=cmd_tools, tools_cmd=None)
