@@ -76,6 +76,14 @@
         <translation>使用 RoPE/YaRN 缩放扩展上下文</translation>
     </message>
     <message>
+        <source>KV cache precision</source>
+        <translation>KV 缓存精度</translation>
+    </message>
+    <message>
+        <source>q8_0 halves the memory a long context takes with almost no change in replies; q4_0 quarters it, with some.</source>
+        <translation>q8_0 可将长上下文占用的内存减半，回复几乎不变；q4_0 可减至四分之一，回复会有些变化。</translation>
+    </message>
+    <message>
         <source>Extra model folders</source>
         <translation>其他模型文件夹</translation>
     </message>
@@ -96,6 +104,14 @@
         <translation>按文件名记录每个模型文件的 GPU 层数和上下文长度。</translation>
     </message>
     <message>
+        <source>Embedding model for documents</source>
+        <translation>文档的嵌入模型</translation>
+    </message>
+    <message>
+        <source>A GGUF file (a path, or a name in the model folders) that finds document passages by meaning as well as by words; empty: by words only.</source>
+        <translation>一个 GGUF 文件（路径，或模型文件夹中的名称），用于按语义和字词查找文档段落；留空：仅按字词查找。</translation>
+    </message>
+    <message>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
@@ -112,12 +128,52 @@
         <translation>0 表示每次自动选一个空闲端口。</translation>
     </message>
     <message>
+        <source>Erase conversations unused for (days)</source>
+        <translation>对话闲置多少天后清除（天）</translation>
+    </message>
+    <message>
+        <source>Conversations not changed for more than this many days are erased at start-up and daily; 0 keeps them until you delete them.</source>
+        <translation>超过此天数未更改的对话会在启动时和每天清除；0 表示一直保留，直到你自己删除。</translation>
+    </message>
+    <message>
         <source>Allow other computers (0.0.0.0)</source>
         <translation>允许其他电脑访问（0.0.0.0）</translation>
     </message>
     <message>
         <source>Listen on every network address, not only this computer&apos;s; needs an API key.</source>
         <translation>在所有网络地址上监听，而不只是本机；需要接口密钥。</translation>
+    </message>
+    <message>
+        <source>Sync server</source>
+        <translation>同步服务器</translation>
+    </message>
+    <message>
+        <source>A WebDAV folder, e.g. https://dav.example.org/remote.php/dav/files/me/; empty: this computer never connects to one.</source>
+        <translation>一个 WebDAV 文件夹，例如 https://dav.example.org/remote.php/dav/files/me/；留空：本机从不连接同步服务器。</translation>
+    </message>
+    <message>
+        <source>Sync user name</source>
+        <translation>同步用户名</translation>
+    </message>
+    <message>
+        <source>CA bundle for the sync server</source>
+        <translation>同步服务器的 CA 证书包</translation>
+    </message>
+    <message>
+        <source>A PEM file of your organisation&apos;s certificate authorities; empty: the system&apos;s.</source>
+        <translation>您所在组织的证书颁发机构的 PEM 文件；留空：使用系统的证书。</translation>
+    </message>
+    <message>
+        <source>Client certificate for the sync server</source>
+        <translation>同步服务器的客户端证书</translation>
+    </message>
+    <message>
+        <source>A PEM file holding the certificate and its key, if the server asks for one.</source>
+        <translation>包含证书及其密钥的 PEM 文件（如服务器要求）。</translation>
+    </message>
+    <message>
+        <source>Sync every (minutes)</source>
+        <translation>同步间隔（分钟）</translation>
     </message>
     <message>
         <source>General</source>
@@ -139,6 +195,154 @@
         <source>Local API server</source>
         <translation>本地接口服务器</translation>
     </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <source>Contract: the service you use the app for (GDPR Art. 6(1)(b))</source>
+        <translation>合同：你使用本应用所需的服务（GDPR 第 6(1)(b) 条）</translation>
+    </message>
+    <message>
+        <source>Legitimate interest: keeping the app and your data secure (GDPR Art. 6(1)(f))</source>
+        <translation>正当利益：保障应用和你的数据安全（GDPR 第 6(1)(f) 条）</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Conversations: titles, your messages, the model&apos;s replies, system prompts and summaries</source>
+        <translation>对话：标题、你的消息、模型的回复、系统提示词和摘要</translation>
+    </message>
+    <message>
+        <source>To show, search and continue your conversations with the model</source>
+        <translation>用于显示、搜索对话并与模型继续对话</translation>
+    </message>
+    <message>
+        <source>The encrypted database {database}</source>
+        <translation>加密数据库 {database}</translation>
+    </message>
+    <message>
+        <source>Only to the sync server your organisation set up, encrypted</source>
+        <translation>仅以加密形式发送到你所在组织设置的同步服务器</translation>
+    </message>
+    <message>
+        <source>Documents: file paths, sizes, hashes, and the passages read from them</source>
+        <translation>文档：文件路径、大小、哈希值及从中读取的段落</translation>
+    </message>
+    <message>
+        <source>To answer your questions from your documents, citing them</source>
+        <translation>用于根据你的文档回答问题并注明出处</translation>
+    </message>
+    <message>
+        <source>Until you remove them, or erase your data</source>
+        <translation>直到你移除它们或清除你的数据</translation>
+    </message>
+    <message>
+        <source>Settings: your preferences, including your system prompt</source>
+        <translation>设置：你的偏好，包括系统提示词</translation>
+    </message>
+    <message>
+        <source>To run the app the way you chose</source>
+        <translation>用于按你选择的方式运行应用</translation>
+    </message>
+    <message>
+        <source>Until you change them, or erase your data</source>
+        <translation>直到你更改它们或清除你的数据</translation>
+    </message>
+    <message>
+        <source>{settings}, and the encrypted database {database}</source>
+        <translation>{settings}，以及加密数据库 {database}</translation>
+    </message>
+    <message>
+        <source>Audit log: who did what and when (your user name or an API key&apos;s id, actions, ids of records, counts); never the text of your messages</source>
+        <translation>审计日志：谁在何时做了什么（你的用户名或 API 密钥编号、操作、记录编号、数量）；从不包含你的消息文本</translation>
+    </message>
+    <message>
+        <source>To prove what the app did with your data (accountability)</source>
+        <translation>用于证明应用如何处理了你的数据（问责）</translation>
+    </message>
+    <message>
+        <source>Legal obligation or legitimate interest: accountability (GDPR Art. 5(2))</source>
+        <translation>法定义务或正当利益：问责（GDPR 第 5(2) 条）</translation>
+    </message>
+    <message>
+        <source>As long as the database; erasure keeps it, as it holds no content</source>
+        <translation>与数据库一同保留；清除数据时保留它，因为其中不含内容</translation>
+    </message>
+    <message>
+        <source>API keys of the local server: names, ids, creation times and a hash of each key</source>
+        <translation>本地服务器的 API 密钥：名称、编号、创建时间和每个密钥的哈希值</translation>
+    </message>
+    <message>
+        <source>To let only the programs you allowed use the local server</source>
+        <translation>仅允许你授权的程序使用本地服务器</translation>
+    </message>
+    <message>
+        <source>Until you revoke them</source>
+        <translation>直到你将其吊销</translation>
+    </message>
+    <message>
+        <source>Changes waiting for the sync server: copies of changed conversations and messages, and tombstones (ids only) of erased ones</source>
+        <translation>等待发送到同步服务器的更改：已更改的对话和消息的副本，以及已清除内容的删除标记（仅含编号）</translation>
+    </message>
+    <message>
+        <source>To synchronise your work when a server can be reached</source>
+        <translation>用于在可连接服务器时同步你的工作</translation>
+    </message>
+    <message>
+        <source>Until the server has accepted them</source>
+        <translation>直到服务器接受这些更改</translation>
+    </message>
+    <message>
+        <source>Keys: the database key, the audit log&apos;s keys and this installation&apos;s id</source>
+        <translation>密钥：数据库密钥、审计日志密钥和本安装的编号</translation>
+    </message>
+    <message>
+        <source>To encrypt your data at rest and sign the audit log</source>
+        <translation>用于加密存储你的数据并为审计日志签名</translation>
+    </message>
+    <message>
+        <source>As long as the data they protect</source>
+        <translation>与其保护的数据保留同样长的时间</translation>
+    </message>
+    <message>
+        <source>Copies of the database taken before an upgrade</source>
+        <translation>升级前创建的数据库副本</translation>
+    </message>
+    <message>
+        <source>To give your data back if an upgrade fails</source>
+        <translation>用于在升级失败时恢复你的数据</translation>
+    </message>
+    <message>
+        <source>The newest three are kept; erasure removes them</source>
+        <translation>保留最新的三份；清除数据时将其删除</translation>
+    </message>
+    <message>
+        <source>{data} (files ending in .bak), encrypted</source>
+        <translation>{data}（以 .bak 结尾的文件），已加密</translation>
+    </message>
+    <message>
+        <source>Application log: errors and events, never your messages or the replies</source>
+        <translation>应用日志：错误和事件，从不包含你的消息或回复</translation>
+    </message>
+    <message>
+        <source>To find the cause of a problem</source>
+        <translation>用于查找问题原因</translation>
+    </message>
+    <message>
+        <source>Rotated: the oldest files are removed as new ones are written</source>
+        <translation>轮换：写入新文件时删除最旧的文件</translation>
+    </message>
+    <message>
+        <source>Until you delete them; no retention period is set</source>
+        <translation>直到你将其删除；未设置保留期限</translation>
+    </message>
+    <message>
+        <source>Erased {days} days after their last change, or when you erase your data</source>
+        <translation>在最后一次更改 {days} 天后清除，或在你清除数据时清除</translation>
+    </message>
 </context>
 <context>
     <name>AskPanel</name>
@@ -153,18 +357,6 @@
     <message>
         <source>The model is still loading; ask again in a moment.</source>
         <translation>模型仍在加载，请稍后再问。</translation>
-    </message>
-    <message>
-        <source>Sources</source>
-        <translation>来源</translation>
-    </message>
-    <message>
-        <source>Passages given (none cited)</source>
-        <translation>提供给模型的段落（未被引用）</translation>
-    </message>
-    <message>
-        <source>restated, not cited</source>
-        <translation>复述了内容但未标注引用</translation>
     </message>
 </context>
 <context>
@@ -305,6 +497,33 @@
     </message>
 </context>
 <context>
+    <name>CollectionChooser</name>
+    <message>
+        <source>No collections yet: add documents with File → Documents…</source>
+        <translation>还没有文档集：请通过“文件 → 文档…”添加文档</translation>
+    </message>
+    <message>
+        <source>Answer from:</source>
+        <translation>回答依据：</translation>
+    </message>
+    <message>
+        <source>the model alone</source>
+        <translation>仅模型本身</translation>
+    </message>
+    <message>
+        <source>Collections of documents this conversation answers from, citing their passages</source>
+        <translation>此对话回答时依据并引用其段落的文档集</translation>
+    </message>
+    <message>
+        <source>Read whole documents</source>
+        <translation>读取完整文档</translation>
+    </message>
+    <message>
+        <source>Give the model whole documents instead of passages when they fit its window (long-context mode)</source>
+        <translation>当完整文档能放入模型窗口时，向模型提供完整文档而非段落（长上下文模式）</translation>
+    </message>
+</context>
+<context>
     <name>Composer</name>
     <message>
         <source>Message the assistant (Enter sends, Shift+Enter adds a line)</source>
@@ -345,6 +564,93 @@
     <message>
         <source>Stop the reply (Esc)</source>
         <translation>停止回复（Esc）</translation>
+    </message>
+</context>
+<context>
+    <name>ConflictsDialog</name>
+    <message>
+        <source>(a deleted conversation)</source>
+        <translation>（已删除的对话）</translation>
+    </message>
+    <message>
+        <source>(untitled)</source>
+        <translation>（无标题）</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Conversation settings</source>
+        <translation>对话设置</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>Message text</source>
+        <translation>消息文本</translation>
+    </message>
+    <message>
+        <source>Deleted on another device, kept because it was edited here</source>
+        <translation>已在另一台设备上删除，因在此处被编辑而保留</translation>
+    </message>
+    <message>
+        <source>Message deleted on one device, edited on another: kept</source>
+        <translation>消息在一台设备上被删除、在另一台上被编辑：已保留</translation>
+    </message>
+    <message>
+        <source>Restored: %1</source>
+        <translation>已恢复：%1</translation>
+    </message>
+    <message>
+        <source>Kept what is shown on the left.</source>
+        <translation>已保留左侧显示的版本。</translation>
+    </message>
+    <message>
+        <source>Sync conflicts</source>
+        <translation>同步冲突</translation>
+    </message>
+    <message>
+        <source>The same thing was changed on two devices. Sync kept one version everywhere and set the other aside here: restore it, or keep what was kept.</source>
+        <translation>同一内容在两台设备上都被修改了。同步在所有设备上保留了一个版本，并把另一个版本放在这里：您可以恢复它，或保留已保留的版本。</translation>
+    </message>
+    <message>
+        <source>Conversation</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Kept</source>
+        <translation>已保留</translation>
+    </message>
+    <message>
+        <source>The other</source>
+        <translation>另一个版本</translation>
+    </message>
+    <message>
+        <source>Restore the other</source>
+        <translation>恢复另一个版本</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>保留</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
     </message>
 </context>
 <context>
@@ -461,6 +767,14 @@
         <translation>移除文件</translation>
     </message>
     <message>
+        <source>Index by meaning</source>
+        <translation>按语义索引</translation>
+    </message>
+    <message>
+        <source>Embed this collection&apos;s passages with the embedding model set in Settings → Models, so that questions find them by meaning as well as by words</source>
+        <translation>使用“设置 → 模型”中设置的嵌入模型为此文档集的段落生成向量，使提问时既能按字词也能按语义找到它们</translation>
+    </message>
+    <message>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -541,6 +855,22 @@
         <translation>正在读取 %1…</translation>
     </message>
     <message>
+        <source>Embedding the new passages…</source>
+        <translation>正在为新段落生成向量…</translation>
+    </message>
+    <message>
+        <source>Embedding the passages of %1…</source>
+        <translation>正在为 %1 的段落生成向量…</translation>
+    </message>
+    <message>
+        <source>Stopped. The passages embedded so far were kept.</source>
+        <translation>已停止。已生成向量的段落会保留。</translation>
+    </message>
+    <message>
+        <source>%1 passages embedded: questions now find them by meaning too.</source>
+        <translation>已为 %1 个段落生成向量：现在提问也能按语义找到它们。</translation>
+    </message>
+    <message>
         <source>Stopped. The files read so far were kept.</source>
         <translation>已停止。已读取的文件会保留。</translation>
     </message>
@@ -555,6 +885,14 @@
     <message>
         <source>%1 could not be read (see the reasons).</source>
         <translation>%1 个无法读取（原因见列表）。</translation>
+    </message>
+    <message>
+        <source>%1 passages embedded.</source>
+        <translation>已为 %1 个段落生成向量。</translation>
+    </message>
+    <message>
+        <source>Not embedded: %1</source>
+        <translation>未生成向量：%1</translation>
     </message>
 </context>
 <context>
@@ -589,6 +927,84 @@
     <message>
         <source>Open-AutoGLM</source>
         <translation>Open-AutoGLM</translation>
+    </message>
+</context>
+<context>
+    <name>FileField</name>
+    <message>
+        <source>Choose a PEM file</source>
+        <translation>选择 PEM 文件</translation>
+    </message>
+    <message>
+        <source>PEM files (*.pem *.crt *.cer)</source>
+        <translation>PEM 文件 (*.pem *.crt *.cer)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+</context>
+<context>
+    <name>KeyFileDialog</name>
+    <message>
+        <source>Save the sync key</source>
+        <translation>保存同步密钥</translation>
+    </message>
+    <message>
+        <source>Open a sync key</source>
+        <translation>打开同步密钥</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ.</source>
+        <translation>两次输入的口令不一致。</translation>
+    </message>
+    <message>
+        <source>Enrol another device</source>
+        <translation>添加另一台设备</translation>
+    </message>
+    <message>
+        <source>Save this device&apos;s sync key in a file locked with a passphrase. On the other device, choose &quot;Use a key from another device…&quot; with this file and the passphrase. Anyone with both can read your synced conversations: keep them apart.</source>
+        <translation>将本设备的同步密钥保存到一个用口令锁定的文件中。在另一台设备上选择“使用另一台设备的密钥…”，并提供此文件和口令。同时拥有两者的人都能读取您同步的对话：请分开保管。</translation>
+    </message>
+    <message>
+        <source>Use a key from another device</source>
+        <translation>使用另一台设备的密钥</translation>
+    </message>
+    <message>
+        <source>Choose the key file saved on your other device and type its passphrase. This device then reads and writes the same synced conversations.</source>
+        <translation>选择在另一台设备上保存的密钥文件并输入其口令。之后本设备将读写相同的同步对话。</translation>
+    </message>
+    <message>
+        <source>Key file</source>
+        <translation>密钥文件</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>口令</translation>
+    </message>
+    <message>
+        <source>Passphrase again</source>
+        <translation>再次输入口令</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Use this key</source>
+        <translation>使用此密钥</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -700,6 +1116,14 @@
     <message>
         <source>A&amp;udit log…</source>
         <translation>审计日志(&amp;U)…</translation>
+    </message>
+    <message>
+        <source>&amp;Privacy and your data…</source>
+        <translation>隐私与你的数据(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Administrator &amp;policy…</source>
+        <translation>管理员策略(&amp;P)…</translation>
     </message>
     <message>
         <source>Conversations and chat</source>
@@ -995,6 +1419,10 @@ What you can do: get a fresh copy from where it came from, with its manifest, an
         <translation>%1 的选项</translation>
     </message>
     <message>
+        <source>Memory with these options: about %1</source>
+        <translation>按这些选项约需内存：%1</translation>
+    </message>
+    <message>
         <source>Used the next time this model loads.</source>
         <translation>下次加载此模型时生效。</translation>
     </message>
@@ -1093,6 +1521,14 @@ What you can do: get a fresh copy from where it came from, with its manifest, an
     <message>
         <source>Automatic offloads as many layers as fit the GPU&apos;s free memory (none on a CPU-only build)</source>
         <translation>自动：按 GPU 的可用显存放入尽可能多的层（仅 CPU 的版本不放入）</translation>
+    </message>
+    <message>
+        <source>KV cache precision</source>
+        <translation>KV 缓存精度</translation>
+    </message>
+    <message>
+        <source>q8_0 halves the memory a long context takes with almost no change in replies; q4_0 quarters it, with some</source>
+        <translation>q8_0 可将长上下文占用的内存减半，回复几乎不变；q4_0 可减至四分之一，回复会有些变化</translation>
     </message>
     <message>
         <source>Context length</source>
@@ -1198,6 +1634,263 @@ What you can do: get a fresh copy from where it came from, with its manifest, an
     </message>
 </context>
 <context>
+    <name>PolicyDialog</name>
+    <message>
+        <source>Administrator policy</source>
+        <translation>管理员策略</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>The administrator&apos;s policy cannot be used: %1</source>
+        <translation>管理员策略无法使用：%1</translation>
+    </message>
+    <message>
+        <source>No administrator&apos;s policy is installed on this computer: the built-in defaults apply.
+Expected at %1</source>
+        <translation>此计算机未安装管理员策略，使用内置默认值。
+预期位置：%1</translation>
+    </message>
+    <message>
+        <source>%1
+signed by the administrator key %2 on %3. Only a new policy signed by that key can change what it says.</source>
+        <translation>%1
+由管理员密钥 %2 于 %3 签名。只有该密钥签名的新策略才能更改其内容。</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Unsigned models allowed</source>
+        <translation>允许未签名模型</translation>
+    </message>
+    <message>
+        <source>Encryption at rest required</source>
+        <translation>要求静态加密</translation>
+    </message>
+    <message>
+        <source>Pinned model-signing keys</source>
+        <translation>固定的模型签名密钥</translation>
+    </message>
+    <message>
+        <source>None: the trust store</source>
+        <translation>无：使用信任库</translation>
+    </message>
+    <message>
+        <source>Allowed models</source>
+        <translation>允许的模型</translation>
+    </message>
+    <message>
+        <source>Any verified model</source>
+        <translation>任何已验证的模型</translation>
+    </message>
+    <message>
+        <source>Organisation patterns</source>
+        <translation>组织规则</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Sync server</source>
+        <translation>同步服务器</translation>
+    </message>
+    <message>
+        <source>Not pinned</source>
+        <translation>未固定</translation>
+    </message>
+    <message>
+        <source>Retention (days)</source>
+        <translation>保留期限（天）</translation>
+    </message>
+    <message>
+        <source>Unlimited</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Content in audit records</source>
+        <translation>审计记录中包含内容</translation>
+    </message>
+    <message>
+        <source>Serving other computers</source>
+        <translation>为其他计算机提供服务</translation>
+    </message>
+    <message>
+        <source>Allowed</source>
+        <translation>允许</translation>
+    </message>
+    <message>
+        <source>Forbidden</source>
+        <translation>禁止</translation>
+    </message>
+    <message>
+        <source>API roles</source>
+        <translation>API 角色</translation>
+    </message>
+    <message>
+        <source>Locked settings</source>
+        <translation>锁定的设置</translation>
+    </message>
+</context>
+<context>
+    <name>PolicyGate</name>
+    <message>
+        <source>Open-AutoGLM cannot start</source>
+        <translation>无法启动 Open-AutoGLM</translation>
+    </message>
+    <message>
+        <source>The administrator&apos;s policy on this computer cannot be used, so Open-AutoGLM will not start. Ask your administrator to install a correctly signed policy.</source>
+        <translation>此计算机上的管理员策略无法使用，因此 Open-AutoGLM 不会启动。请联系管理员安装正确签名的策略。</translation>
+    </message>
+</context>
+<context>
+    <name>PrivacyDialog</name>
+    <message>
+        <source>Locked by your administrator&apos;s policy (%1)</source>
+        <translation>已被管理员策略锁定（%1）</translation>
+    </message>
+    <message>
+        <source>0 keeps conversations until you delete them.</source>
+        <translation>0 表示保留对话，直到你将其删除。</translation>
+    </message>
+    <message>
+        <source>Retention saved.</source>
+        <translation>保留期限已保存。</translation>
+    </message>
+    <message>
+        <source>Retention saved: conversations are kept until you delete them.</source>
+        <translation>保留期限已保存：对话将保留到你将其删除为止。</translation>
+    </message>
+    <message>
+        <source>Save the processing records</source>
+        <translation>保存处理记录</translation>
+    </message>
+    <message>
+        <source>JSON files (*.json)</source>
+        <translation>JSON 文件 (*.json)</translation>
+    </message>
+    <message>
+        <source>Processing records saved to %1</source>
+        <translation>处理记录已保存到 %1</translation>
+    </message>
+    <message>
+        <source>Export all your data</source>
+        <translation>导出你的全部数据</translation>
+    </message>
+    <message>
+        <source>Zip archives (*.zip)</source>
+        <translation>Zip 压缩包 (*.zip)</translation>
+    </message>
+    <message>
+        <source>Exporting your data…</source>
+        <translation>正在导出你的数据…</translation>
+    </message>
+    <message>
+        <source>Your data was written to %1: %2 conversations, %3 messages, %4 documents.</source>
+        <translation>你的数据已写入 %1：%2 个对话、%3 条消息、%4 个文档。</translation>
+    </message>
+    <message>
+        <source>A reply is being written: stop it, then erase.</source>
+        <translation>正在生成回复：请先停止，再清除。</translation>
+    </message>
+    <message>
+        <source>Erase all your data?</source>
+        <translation>清除你的全部数据？</translation>
+    </message>
+    <message>
+        <source>This erases every conversation, document and stored setting of yours on this computer, and tells the sync server to delete its copies. It cannot be undone. Export your data first if you want to keep a copy.</source>
+        <translation>这将清除你在本计算机上的所有对话、文档和已存储的设置，并通知同步服务器删除其副本。此操作无法撤销。如需保留副本，请先导出你的数据。</translation>
+    </message>
+    <message>
+        <source>Erase everything</source>
+        <translation>全部清除</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Nothing was erased.</source>
+        <translation>未清除任何内容。</translation>
+    </message>
+    <message>
+        <source>Erasing your data…</source>
+        <translation>正在清除你的数据…</translation>
+    </message>
+    <message>
+        <source>Erased %1 conversations with %2 messages, %3 documents and %4 backups.</source>
+        <translation>已清除 %1 个对话（含 %2 条消息）、%3 个文档和 %4 个备份。</translation>
+    </message>
+    <message>
+        <source>It did not work: %1</source>
+        <translation>操作失败：%1</translation>
+    </message>
+    <message>
+        <source>Privacy and your data</source>
+        <translation>隐私与你的数据</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>Purpose</source>
+        <translation>目的</translation>
+    </message>
+    <message>
+        <source>Legal basis</source>
+        <translation>法律依据</translation>
+    </message>
+    <message>
+        <source>Kept for</source>
+        <translation>保留期限</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>存放位置</translation>
+    </message>
+    <message>
+        <source>Leaves this computer</source>
+        <translation>是否离开本计算机</translation>
+    </message>
+    <message>
+        <source>Erase conversations unused for (&amp;days):</source>
+        <translation>清除闲置超过以下天数的对话(&amp;D)：</translation>
+    </message>
+    <message>
+        <source>&amp;Apply</source>
+        <translation>应用(&amp;A)</translation>
+    </message>
+    <message>
+        <source>E&amp;xport all my data…</source>
+        <translation>导出我的全部数据(&amp;X)…</translation>
+    </message>
+    <message>
+        <source>Everything the app holds about you, in one zip archive of JSON files.</source>
+        <translation>应用保存的与你有关的全部数据，打包为一个包含 JSON 文件的 zip 压缩包。</translation>
+    </message>
+    <message>
+        <source>&amp;Save the records as JSON…</source>
+        <translation>将记录保存为 JSON(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Erase all my data…</source>
+        <translation>清除我的全部数据(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
     <name>ServerPage</name>
     <message>
         <source>Starting… (loading the model)</source>
@@ -1242,6 +1935,18 @@ What you can do: get a fresh copy from where it came from, with its manifest, an
     <message>
         <source>Revoked</source>
         <translation>已吊销</translation>
+    </message>
+    <message>
+        <source>User: chat, complete, embed</source>
+        <translation>用户：对话、补全、嵌入</translation>
+    </message>
+    <message>
+        <source>Auditor: also reads the audit log</source>
+        <translation>审计员：另可读取审计日志</translation>
+    </message>
+    <message>
+        <source>Administrator: also manages keys, models and settings</source>
+        <translation>管理员：另可管理密钥、模型和设置</translation>
     </message>
     <message>
         <source>New API key</source>
@@ -1308,8 +2013,20 @@ What you can do: get a fresh copy from where it came from, with its manifest, an
         <translation>创建时间</translation>
     </message>
     <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
         <source>State</source>
         <translation>状态</translation>
+    </message>
+    <message>
+        <source>Role of a new key:</source>
+        <translation>新密钥的角色：</translation>
+    </message>
+    <message>
+        <source>What programs using the key may do on the API</source>
+        <translation>使用此密钥的程序可在 API 上执行的操作</translation>
     </message>
     <message>
         <source>Create…</source>
@@ -1377,6 +2094,29 @@ What you can do: get a fresh copy from where it came from, with its manifest, an
     <message>
         <source>Apply</source>
         <translation>应用</translation>
+    </message>
+</context>
+<context>
+    <name>SourcesView</name>
+    <message>
+        <source>Whole documents were read (long-context mode).</source>
+        <translation>已读取完整文档（长上下文模式）。</translation>
+    </message>
+    <message>
+        <source>The documents do not fit the model’s window whole, so the answer is from passages.</source>
+        <translation>文档无法完整放入模型窗口，因此回答依据的是段落。</translation>
+    </message>
+    <message>
+        <source>Sources</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Passages given (none cited)</source>
+        <translation>提供的段落（未引用）</translation>
+    </message>
+    <message>
+        <source>restated, not cited</source>
+        <translation>已转述，未引用</translation>
     </message>
 </context>
 <context>
@@ -1456,6 +2196,192 @@ What you can do: get a fresh copy from where it came from, with its manifest, an
     <message>
         <source>Model loading progress</source>
         <translation>模型加载进度</translation>
+    </message>
+</context>
+<context>
+    <name>SyncIndicator</name>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>Sync offline · retrying at %1</source>
+        <translation>同步离线 · 将于 %1 重试</translation>
+    </message>
+    <message>
+        <source>Sync offline</source>
+        <translation>同步离线</translation>
+    </message>
+    <message>
+        <source>Sync paused</source>
+        <translation>同步已暂停</translation>
+    </message>
+    <message>
+        <source>Click to open the sync settings.</source>
+        <translation>点击打开同步设置。</translation>
+    </message>
+    <message>
+        <source>%1 sync conflict(s)</source>
+        <translation>%1 个同步冲突</translation>
+    </message>
+    <message>
+        <source>Click to compare and choose what to keep.</source>
+        <translation>点击比较并选择要保留的内容。</translation>
+    </message>
+    <message>
+        <source>%1 change(s) to sync</source>
+        <translation>%1 项更改待同步</translation>
+    </message>
+    <message>
+        <source>Synced</source>
+        <translation>已同步</translation>
+    </message>
+    <message>
+        <source>Last sync at %1</source>
+        <translation>上次同步于 %1</translation>
+    </message>
+    <message>
+        <source>Not synced yet</source>
+        <translation>尚未同步</translation>
+    </message>
+    <message>
+        <source>Sync status</source>
+        <translation>同步状态</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPage</name>
+    <message>
+        <source>Sync settings not saved</source>
+        <translation>同步设置未保存</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+    <message>
+        <source>Type the address of your sync server first.</source>
+        <translation>请先输入同步服务器的地址。</translation>
+    </message>
+    <message>
+        <source>Your conversations are still opening; try again in a moment.</source>
+        <translation>对话仍在打开中，请稍后再试。</translation>
+    </message>
+    <message>
+        <source>The key is saved in %1. Take it to the other device with its passphrase.</source>
+        <translation>密钥已保存到 %1。请将它连同口令带到另一台设备。</translation>
+    </message>
+    <message>
+        <source>This device now uses the key %1.</source>
+        <translation>本设备现在使用密钥 %1。</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>Sync is off: this computer connects to no server.</source>
+        <translation>同步已关闭：本机不连接任何服务器。</translation>
+    </message>
+    <message>
+        <source>Paused: the server refused the password, or this device needs the key of your other devices. Change the settings or use a key, and sync starts again.</source>
+        <translation>已暂停：服务器拒绝了密码，或本设备需要您其他设备的密钥。修改设置或使用密钥后，同步将重新开始。</translation>
+    </message>
+    <message>
+        <source>The server could not be reached; the next try is at %1.</source>
+        <translation>无法连接服务器；下次尝试时间为 %1。</translation>
+    </message>
+    <message>
+        <source>Last synced at %1.</source>
+        <translation>上次同步于 %1。</translation>
+    </message>
+    <message>
+        <source>Not synced yet.</source>
+        <translation>尚未同步。</translation>
+    </message>
+    <message>
+        <source>Waiting to go: %1. Conflicts: %2.</source>
+        <translation>待发送：%1。冲突：%2。</translation>
+    </message>
+    <message>
+        <source>Last error: %1</source>
+        <translation>上次错误：%1</translation>
+    </message>
+    <message>
+        <source>This device&apos;s sync key: %1</source>
+        <translation>本设备的同步密钥：%1</translation>
+    </message>
+    <message>
+        <source>This device has no sync key yet: the first sync makes one, or use the key of your other devices.</source>
+        <translation>本设备还没有同步密钥：首次同步会生成一个，或使用您其他设备的密钥。</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>服务器地址</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>CA bundle</source>
+        <translation>CA 证书包</translation>
+    </message>
+    <message>
+        <source>Client certificate</source>
+        <translation>客户端证书</translation>
+    </message>
+    <message>
+        <source>Sync every (minutes)</source>
+        <translation>同步间隔（分钟）</translation>
+    </message>
+    <message>
+        <source>A WebDAV folder. Empty: this computer never connects to a sync server.</source>
+        <translation>一个 WebDAV 文件夹。留空：本机从不连接同步服务器。</translation>
+    </message>
+    <message>
+        <source>%1 (locked by policy)</source>
+        <translation>%1（已被策略锁定）</translation>
+    </message>
+    <message>
+        <source>Locked by your administrator&apos;s policy (%1)</source>
+        <translation>已被管理员策略锁定（%1）</translation>
+    </message>
+    <message>
+        <source>Unchanged when left empty</source>
+        <translation>留空则保持不变</translation>
+    </message>
+    <message>
+        <source>Kept with the app&apos;s other secrets (the system keyring), never in the settings file, and never shown again.</source>
+        <translation>与应用的其他机密一起保存（系统密钥环），从不写入设置文件，也不会再次显示。</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Conflicts…</source>
+        <translation>冲突…</translation>
+    </message>
+    <message>
+        <source>Enrol another device…</source>
+        <translation>添加另一台设备…</translation>
+    </message>
+    <message>
+        <source>Use a key from another device…</source>
+        <translation>使用另一台设备的密钥…</translation>
+    </message>
+    <message>
+        <source>Your devices</source>
+        <translation>您的设备</translation>
     </message>
 </context>
 <context>
