@@ -13,12 +13,13 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-import httpx
-
 from app.errors import AppError
+
+if TYPE_CHECKING:
+    import httpx
 
 DAV = "{DAV:}"
 PROPFIND_ETAGS = (
@@ -121,6 +122,8 @@ class DavClient:
             import ssl
 
             verify = ssl.create_default_context(cafile=ca_bundle)
+        import httpx  # on first use: the GUI imports this module on its own thread
+
         auth = httpx.BasicAuth(user, password or "") if user else None
         self.requests = 0
         self._http = httpx.Client(
@@ -147,6 +150,8 @@ class DavClient:
     # --- requests ---------------------------------------------------------------------
 
     def _send(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        import httpx
+
         self.requests += 1
         where = urlsplit(self.root).netloc
         try:
