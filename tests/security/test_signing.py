@@ -467,7 +467,7 @@ def test_cancel_stops_hashing_and_leaks_nothing(signed_model: Path, trust: Trust
     before = _open_fds()
     with pytest.raises(Cancelled):
         verify_model(signed_model, trust, progress=stop_after_first_chunk, cancel=cancel)
-    assert _open_fds() == before
+    assert _open_fds() <= before  # other tests' threads may close theirs meanwhile; none opened here
 
 
 def test_refusals_leave_no_open_file(signed_model: Path, trust: TrustStore) -> None:
@@ -476,7 +476,7 @@ def test_refusals_leave_no_open_file(signed_model: Path, trust: TrustStore) -> N
     before = _open_fds()
     with pytest.raises(HashMismatch):
         verify_model(model, trust)
-    assert _open_fds() == before
+    assert _open_fds() <= before  # other tests' threads may close theirs meanwhile; none opened here
 
 
 # ---------------------------------------------------------------- trust store
