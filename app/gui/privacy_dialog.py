@@ -36,7 +36,7 @@ from app.gui.widgets import row_table
 if TYPE_CHECKING:
     from app.gui.taskman import TaskManager
     from app.services.context import AppContext
-    from app.services.privacy import EraseReport, ExportReport, Retention
+    from app.services.privacy import ErasedCounts, ExportReport, Retention
     from app.services.processing_records import ProcessingRecord
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class PrivacyDialog(QDialog):
     every read and write runs in the background."""
 
     exported = Signal(object)  # ExportReport
-    erased = Signal(object)  # EraseReport
+    erased = Signal(object)  # ErasedCounts
     export_progress = Signal(int, int)  # emitted from the export's thread, shown here
 
     def __init__(self, ctx: AppContext, taskman: TaskManager, parent: QWidget | None = None,
@@ -260,7 +260,7 @@ class PrivacyDialog(QDialog):
         self.progress.setRange(0, 0)  # no steps to count: a busy bar
         self.taskman.run(lambda: erase_all(ctx, ctx.audit.store()), self._erased, self._failed)
 
-    def _erased(self, report: EraseReport) -> None:
+    def _erased(self, report: ErasedCounts) -> None:
         self._working(False, self.tr(
             "Erased %1 conversations with %2 messages, %3 documents and %4 backups."
         ).replace("%1", str(report.conversations)).replace("%2", str(report.messages))

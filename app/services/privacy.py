@@ -18,12 +18,13 @@ import tempfile
 import threading
 import zipfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import AppError, Cancelled, ConfigError, PolicyViolation
+from app.store.records import ErasedCounts
 
 if TYPE_CHECKING:
     from app.security.audit import AuditEntry
@@ -275,21 +276,7 @@ def _audit_about_user(ctx: AppContext, store: Store, ids: set[str]) -> list[Audi
 
 # -- erasure -----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class EraseReport:
-    conversations: int = 0
-    messages: int = 0
-    collections: int = 0
-    documents: int = 0
-    chunks: int = 0
-    settings: int = 0
-    backups: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
-
-
-def erase_all(ctx: AppContext, store: Store) -> EraseReport:
+def erase_all(ctx: AppContext, store: Store) -> ErasedCounts:
     """Erase everything of the user's on this machine: conversations and messages become
     tombstones without text (queued for the sync server), documents, passages and stored
     settings are removed, the settings holding the user's words go back to their defaults,
@@ -318,7 +305,7 @@ def purge_expired(ctx: AppContext, store: Store, *, now: datetime | None = None)
 
 
 def _erase(ctx: AppContext, store: Store, cutoff: datetime | None, action: str,
-           extra: dict[str, Any] | None = None) -> EraseReport:
+           extra: dict[str, Any] | None = None) -> ErasedCounts:
     from app.store.erase import truncate_wal
 
     _audit_keys_ready(ctx)
@@ -327,12 +314,11 @@ def _erase(ctx: AppContext, store: Store, cutoff: datetime | None, action: str,
         ids = repo.erasable_conversation_ids(not_updated_since=cutoff)
         now = datetime.now(UTC)
         messages = sum(repo.erase_conversation(cid, now) for cid in ids)
-        collections = documents = chunks = settings = 0
+        report = ErasedCounts(conversations=len(ids), messages=messages)
         if cutoff is None:
-            collections, documents, chunks = repo.erase_documents()
-            settings = repo.erase_settings()
+            report = replace(repo.erase_documents(), conversations=len(ids), messages=messages,
+                             settings=repo.erase_settings())
         repo.merge_search_indexes()
-        report = EraseReport(len(ids), messages, collections, documents, chunks, settings)
         details = {**(extra or {}), **report.as_dict()}
         details.pop("backups")
         ctx.audit.record_in(repo.session, action, "data:all", "ok", details)
@@ -343,7 +329,7 @@ def _erase(ctx: AppContext, store: Store, cutoff: datetime | None, action: str,
             "the erased text may remain in its write-ahead log until that program closes. "
             "Close it and run the erasure again.")
     log.info("%s: %d conversation(s) erased", action, len(ids))
-    return EraseReport(**{**report.as_dict(), "backups": backups})
+    return replace(report, backups=backups)
 
 
 def _audit_keys_ready(ctx: AppContext) -> None:

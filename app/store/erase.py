@@ -12,7 +12,6 @@ for the caller to checkpoint once the transaction has committed (``truncate_wal`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,7 +36,7 @@ from app.store.base import (
     message_record,
     tombstone,
 )
-from app.store.records import ConversationRecord, MessageRecord
+from app.store.records import ConversationRecord, ErasedCounts, MessageRecord
 from app.store.schema import (
     Chunk,
     Conversation,
@@ -55,25 +54,6 @@ SEARCH_INDEXES = ("messages_fts", "conversations_fts", "chunks_fts")
 # that erasure works on databases from before sync and after.
 _sync_state = table("sync_state", column("conversation_id"), column("base", JSON))
 _sync_conflicts = table("sync_conflicts", column("conversation_id"))
-
-
-@dataclass(frozen=True)
-class ErasedCounts:
-    """How many records an erasure emptied or removed (counts only, never content)."""
-
-    conversations: int = 0
-    messages: int = 0
-    collections: int = 0
-    documents: int = 0
-    chunks: int = 0
-    settings: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "conversations": self.conversations, "messages": self.messages,
-            "collections": self.collections, "documents": self.documents,
-            "chunks": self.chunks, "settings": self.settings,
-        }
 
 
 def _holds_content() -> Any:
@@ -200,16 +180,16 @@ class EraseOps(RepositoryBase):
                                  .where(_sync_state.c.conversation_id == conversation_id)
                                  .values(base={}))
 
-    def erase_documents(self) -> tuple[int, int, int]:
+    def erase_documents(self) -> ErasedCounts:
         """Remove every collection, document and passage (they are not synced, so nothing
         is kept of them); returns how many of each."""
-        counts = tuple(
+        collections, documents, chunks = (
             int(self.session.scalar(select(func.count()).select_from(t)) or 0)
             for t in (DocCollection, Document, Chunk)
         )
         for mapped in (Chunk, Document, DocCollection):
             self.session.execute(delete(mapped))
-        return counts[0], counts[1], counts[2]
+        return ErasedCounts(collections=collections, documents=documents, chunks=chunks)
 
     def erase_settings(self) -> int:
         """Remove every setting kept in the database."""

@@ -82,3 +82,20 @@ class OutboxRecord:
     created_at: datetime
     attempts: int
     last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class ErasedCounts:
+    """How many records an erasure emptied or removed, and how many copies of the database
+    taken before upgrades it destroyed (counts only, never content)."""
+
+    conversations: int = 0
+    messages: int = 0
+    collections: int = 0
+    documents: int = 0
+    chunks: int = 0
+    settings: int = 0
+    backups: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
