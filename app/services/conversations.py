@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ModelSource: TypeAlias = "LoadedModel | Callable[[], LoadedModel] | None"
+# Called before a reply's question is saved, with the conversation, the model, the sampling
+# and the question's text; it may raise to save nothing.
+Prepare: TypeAlias = "Callable[[ConversationRecord, LoadedModel, SamplingParams, str], None]"
 
 SNIPPET_CHARS = 80
 
@@ -239,6 +242,22 @@ class Conversations:
         ``after`` is the message to follow (default: the end of the current branch).
         Raises ContextOverflow, before saving anything, if the message cannot fit.
         """
+        return Reply(self, self.start_send(conversation_id, text, params=params, cancel=cancel,
+                                           after=after, prepare=self._require_fit))
+
+    def start_send(
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        params: SamplingParams | None = None,
+        cancel: threading.Event | None = None,
+        after: str | None = None,
+        prepare: Prepare | None = None,
+    ) -> ReplyJob:
+        """What ``send`` does before its reply streams: the message checked and screened,
+        then saved with the empty reply that answers it (both or neither). ``prepare``
+        runs between the two (``send``: the check that the message fits the context)."""
         if not text.strip():
             raise AppError("Nothing to send: the message is empty.")
         model = self._require_model()
@@ -252,8 +271,8 @@ class Conversations:
         conv, path = self._branch(conversation_id, leaf_id=after)
         if after is not None:
             path = path[: [m.id for m in path].index(after) + 1]
-        system = self._system_prompt(conv)
-        ContextBudget(model.engine, params.max_tokens).require_fit(system, text)
+        if prepare is not None:
+            prepare(conv, model, params, text)
         with self.store.repo() as repo:  # the question and the empty reply: both or neither
             question = repo.add_message(
                 conv.id, "user", text, parent_id=path[-1].id if path else None,
@@ -263,8 +282,8 @@ class Conversations:
             self._audit_prompt(repo, "prompt", question, reply_id, screened)
             if conv.model != model.name:
                 conv = repo.update_conversation(conv.id, model=model.name)
-        return self._reply(conv, [*path, question], reply_id, params, cancel, model,
-                           safety, screened)
+        return self._job(conv, [*path, question], reply_id, params, cancel, model,
+                         safety, screened)
 
     def regenerate(
         self,
@@ -279,6 +298,20 @@ class Conversations:
         ``leaf_id`` picks the branch (the one through it, as ``get`` shows it);
         by default the newest.
         """
+        return Reply(self, self.start_regenerate(conversation_id, params=params, cancel=cancel,
+                                                 leaf_id=leaf_id))
+
+    def start_regenerate(
+        self,
+        conversation_id: str,
+        *,
+        params: SamplingParams | None = None,
+        cancel: threading.Event | None = None,
+        leaf_id: str | None = None,
+        prepare: Prepare | None = None,
+    ) -> ReplyJob:
+        """What ``regenerate`` does before its reply streams: the question found and the
+        empty reply saved; ``prepare`` runs before that, with the question's text."""
         model = self._require_model()
         params = params or self._default_params()
         conv, path = self._branch(conversation_id, leaf_id=leaf_id)
@@ -286,9 +319,11 @@ class Conversations:
         if not asked:
             raise AppError("Nothing to answer yet: send a message first.")
         path = path[: asked[-1] + 1]
+        if prepare is not None:
+            prepare(conv, model, params, path[-1].content)
         with self.store.repo() as repo:
             reply_id = self._begin(repo, conv.id, path[-1].id, model, params)
-        return self._reply(conv, path, reply_id, params, cancel, model, Safety.for_context(self.ctx))
+        return self._job(conv, path, reply_id, params, cancel, model, Safety.for_context(self.ctx))
 
     def edit_and_resend(
         self,
@@ -300,6 +335,21 @@ class Conversations:
     ) -> Reply:
         """Branch: a new version of one of the user's messages, and a reply to it; the
         original and everything after it stay as the other branch."""
+        return Reply(self, self.start_edit(message_id, new_text, params=params, cancel=cancel,
+                                           prepare=self._require_fit))
+
+    def start_edit(
+        self,
+        message_id: str,
+        new_text: str,
+        *,
+        params: SamplingParams | None = None,
+        cancel: threading.Event | None = None,
+        prepare: Prepare | None = None,
+    ) -> ReplyJob:
+        """What ``edit_and_resend`` does before its reply streams: the new version checked
+        and screened, then saved with the empty reply (both or neither); ``prepare`` runs
+        between the two."""
         from app.store import NotFound
 
         if not new_text.strip():
@@ -315,16 +365,15 @@ class Conversations:
             raise AppError("Only your own messages can be edited and sent again.")
         safety = Safety.for_context(self.ctx)
         new_text, screened = safety.screen_input(new_text)
-        ContextBudget(model.engine, params.max_tokens).require_fit(
-            self._system_prompt(conv), new_text
-        )
+        if prepare is not None:
+            prepare(conv, model, params, new_text)
         with self.store.repo() as repo:
             edited = repo.edit_message(message_id, new_text)
             path = repo.get_messages(conv.id, leaf_id=edited.id)
             reply_id = self._begin(repo, conv.id, edited.id, model, params)
             self._audit_prompt(repo, "prompt.edit", edited, reply_id, screened)
         path = path[: [m.id for m in path].index(edited.id) + 1]
-        return self._reply(conv, path, reply_id, params, cancel, model, safety, screened)
+        return self._job(conv, path, reply_id, params, cancel, model, safety, screened)
 
     # --- lifetime --------------------------------------------------------------------------
 
@@ -374,7 +423,12 @@ class Conversations:
         )
         return reply_id
 
-    def _reply(
+    def _require_fit(self, conv: ConversationRecord, model: LoadedModel,
+                     params: SamplingParams, text: str) -> None:
+        """ContextOverflow if ``text`` cannot fit the context with the system prompt."""
+        ContextBudget(model.engine, params.max_tokens).require_fit(self._system_prompt(conv), text)
+
+    def _job(
         self,
         conv: ConversationRecord,
         path: builtins.list[MessageRecord],
@@ -384,13 +438,12 @@ class Conversations:
         model: LoadedModel,
         safety: Safety,
         screened: builtins.list[SafetyEvent] | None = None,
-    ) -> Reply:
+    ) -> ReplyJob:
         from app.store import ReplyWriter
 
         writer = ReplyWriter(self.store, reply_id, interval_s=self.flush_interval_s)
-        job = ReplyJob(conv, path, self._system_prompt(conv), params, cancel, model, writer,
-                       safety, screened or [])
-        return Reply(self, job)
+        return ReplyJob(conv, path, self._system_prompt(conv), params, cancel, model, writer,
+                        safety, screened or [])
 
     def _plan(self, job: ReplyJob) -> PromptPlan:
         """The prompt for a reply, summarising (and storing the summary) if it must."""
