@@ -5,12 +5,12 @@ with the passages it cites kept in the reply's stats."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.engine.types import ReplyStats, SamplingParams
-from app.errors import AppError, Cancelled, SafetyBlocked
+from app.errors import Cancelled
 from app.services.doc_answers import DocAnswer, answer
 
 if TYPE_CHECKING:
@@ -84,37 +84,9 @@ def send(convs: Conversations, docs: Documents, conversation_id: str, text: str,
     collections (iterate it), as ``autoglm ask --docs`` answers: passages retrieved (or
     whole documents, in long-context mode), cited as [n]. A collection that is gone or a
     blocked prompt raise before anything is saved."""
-    from app.services.safety import Safety
-
-    if not text.strip():
-        raise AppError("Nothing to send: the message is empty.")
-    model = convs._require_model()
-    params = params or convs._default_params()
-    safety = Safety.for_context(convs.ctx)
-    try:
-        text, screened = safety.screen_input(text)
-    except SafetyBlocked:
-        convs._drop_if_empty(conversation_id)
-        raise
-    conv, path = convs._branch(conversation_id, leaf_id=after)
-    if after is not None:
-        path = path[: [m.id for m in path].index(after) + 1]
-    result = answer(docs, model, list(choice.collections), text, params, cancel,
-                    whole=choice.whole)
-    try:
-        with convs.store.repo() as repo:  # the question and the empty reply: both or neither
-            question = repo.add_message(conv.id, "user", text,
-                                        parent_id=path[-1].id if path else None,
-                                        token_count=model.engine.count_tokens(text))
-            reply_id = convs._begin(repo, conv.id, question.id, model, params)
-            convs._audit_prompt(repo, "prompt", question, reply_id, screened)
-            if conv.model != model.name:
-                conv = repo.update_conversation(conv.id, model=model.name)
-    except BaseException:
-        result.close()
-        raise
-    return _reply(convs, conv, [*path, question], reply_id, model, params, cancel, screened,
-                  result)
+    asking = _Asking(docs, choice, cancel)
+    return asking.reply(convs, lambda: convs.start_send(
+        conversation_id, text, params=params, cancel=cancel, after=after, prepare=asking))
 
 
 def regenerate(convs: Conversations, docs: Documents, conversation_id: str,
@@ -123,22 +95,9 @@ def regenerate(convs: Conversations, docs: Documents, conversation_id: str,
                ) -> DocumentReply:
     """A new answer from the chosen collections to the last question of the branch (the one
     through ``leaf_id``), beside the old one."""
-    model = convs._require_model()
-    params = params or convs._default_params()
-    conv, path = convs._branch(conversation_id, leaf_id=leaf_id)
-    asked = [i for i, m in enumerate(path) if m.role == "user"]
-    if not asked:
-        raise AppError("Nothing to answer yet: send a message first.")
-    path = path[: asked[-1] + 1]
-    result = answer(docs, model, list(choice.collections), path[-1].content, params, cancel,
-                    whole=choice.whole)
-    try:
-        with convs.store.repo() as repo:
-            reply_id = convs._begin(repo, conv.id, path[-1].id, model, params)
-    except BaseException:
-        result.close()
-        raise
-    return _reply(convs, conv, path, reply_id, model, params, cancel, [], result)
+    asking = _Asking(docs, choice, cancel)
+    return asking.reply(convs, lambda: convs.start_regenerate(
+        conversation_id, params=params, cancel=cancel, leaf_id=leaf_id, prepare=asking))
 
 
 def edit_and_resend(convs: Conversations, docs: Documents, message_id: str, new_text: str,
@@ -146,47 +105,38 @@ def edit_and_resend(convs: Conversations, docs: Documents, message_id: str, new_
                     cancel: threading.Event | None = None) -> DocumentReply:
     """A new version of one of the user's questions, answered from the chosen collections;
     the original and what followed it stay as the other branch."""
-    from app.services.safety import Safety
-    from app.store import NotFound
-
-    if not new_text.strip():
-        raise AppError("Nothing to send: the message is empty.")
-    model = convs._require_model()
-    params = params or convs._default_params()
-    with convs.store.repo(write=False) as repo:
-        original = repo.get_message(message_id)
-        if original is None:
-            raise NotFound(f"No message with id {message_id}.")
-    if original.role != "user":
-        raise AppError("Only your own messages can be edited and sent again.")
-    new_text, screened = Safety.for_context(convs.ctx).screen_input(new_text)
-    conv, _ = convs._branch(original.conversation_id)
-    result = answer(docs, model, list(choice.collections), new_text, params, cancel,
-                    whole=choice.whole)
-    try:
-        with convs.store.repo() as repo:
-            edited = repo.edit_message(message_id, new_text)
-            path = repo.get_messages(conv.id, leaf_id=edited.id)
-            reply_id = convs._begin(repo, conv.id, edited.id, model, params)
-            convs._audit_prompt(repo, "prompt.edit", edited, reply_id, screened)
-    except BaseException:
-        result.close()
-        raise
-    path = path[: [m.id for m in path].index(edited.id) + 1]
-    return _reply(convs, conv, path, reply_id, model, params, cancel, screened, result)
+    asking = _Asking(docs, choice, cancel)
+    return asking.reply(convs, lambda: convs.start_edit(
+        message_id, new_text, params=params, cancel=cancel, prepare=asking))
 
 
-def _reply(convs: Conversations, conv: Any, path: list[Any], reply_id: str, model: Any,
-           params: SamplingParams, cancel: threading.Event | None,
-           screened: list[SafetyEvent], result: DocAnswer) -> DocumentReply:
-    from app.services.reply import ReplyJob
-    from app.services.safety import Safety
-    from app.store import ReplyWriter
+class _Asking:
+    """The conversations service's ``prepare`` step for an answer from documents: the
+    passages retrieved (or the documents read whole) and the answer started, once the
+    question is screened and before it is saved."""
 
-    writer = ReplyWriter(convs.store, reply_id, interval_s=convs.flush_interval_s)
-    job = ReplyJob(conv, path, None, params, cancel, model, writer,
-                   Safety.for_context(convs.ctx), screened)
-    return DocumentReply(convs, job, result)
+    def __init__(self, docs: Documents, choice: DocumentChoice,
+                 cancel: threading.Event | None) -> None:
+        self.docs = docs
+        self.choice = choice
+        self.cancel = cancel
+        self.result: DocAnswer | None = None
+
+    def __call__(self, conv: Any, model: Any, params: SamplingParams, question: str) -> None:
+        self.result = answer(self.docs, model, list(self.choice.collections), question, params,
+                             self.cancel, whole=self.choice.whole)
+
+    def reply(self, convs: Conversations, start: Callable[[], ReplyJob]) -> DocumentReply:
+        """The reply ``start`` begins, streaming the answer; the answer is closed if saving
+        the question fails."""
+        try:
+            job = start()
+        except BaseException:
+            if self.result is not None:
+                self.result.close()
+            raise
+        assert self.result is not None
+        return DocumentReply(convs, job, self.result)
 
 
 class DocumentReply:
