@@ -21,7 +21,7 @@ from app.gui.qt import (
     Signal,
     is_alive,
 )
-from app.gui.widgets import row_table
+from app.gui.widgets import row_table, wrapped_label
 
 if TYPE_CHECKING:
     from app.gui.taskman import TaskManager
@@ -60,8 +60,7 @@ class ConflictsDialog(QDialog):
         self.conversations = conversations
         self.taskman = taskman
         self.rows: list[tuple[ConflictRecord, str | None]] = []  # conflict, conversation title
-        self.intro = QLabel()
-        self.intro.setWordWrap(True)
+        self.intro = wrapped_label()
         self.table = row_table(COLUMNS, "conflictTable")
         self.table.itemSelectionChanged.connect(self._picked)
         self.kept_label, self.other_label = QLabel(), QLabel()
@@ -82,9 +81,7 @@ class ConflictsDialog(QDialog):
         self.keep_button = QPushButton()
         self.keep_button.setObjectName("keepButton")
         self.keep_button.clicked.connect(self.keep)
-        self.message = QLabel()
-        self.message.setObjectName("conflictMessage")
-        self.message.setWordWrap(True)
+        self.message = wrapped_label("conflictMessage")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
         actions = QHBoxLayout()

@@ -20,6 +20,7 @@ from app.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from app.gui.widgets import wrapped_label
 
 if TYPE_CHECKING:
     from app.services.context import AppContext
@@ -56,8 +57,7 @@ class KeyFileDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("keyFileDialog")
         self.mode = mode
-        self.intro = QLabel()
-        self.intro.setWordWrap(True)
+        self.intro = wrapped_label()
         self.path = QLineEdit()
         self.path.setObjectName("keyFilePath")
         self.browse_button = QPushButton()
@@ -86,9 +86,7 @@ class KeyFileDialog(QDialog):
         else:
             self.repeat.setVisible(False)
             self.repeat_label.setVisible(False)
-        self.problem = QLabel()
-        self.problem.setObjectName("keyFileProblem")
-        self.problem.setWordWrap(True)
+        self.problem = wrapped_label("keyFileProblem")
         self.problem.setStyleSheet(ERROR_STYLE)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -32,7 +32,8 @@ from app.gui.qt import (
     is_alive,
 )
 from app.gui.sync_enrol import ERROR_STYLE, KeyFileDialog, export_key_file, import_key_file
-from app.gui.sync_status import local_time
+from app.gui.sync_status import local_time, sentence
+from app.gui.widgets import wrapped_label
 
 if TYPE_CHECKING:
     from app.gui.settings_dialog import SettingsDialog
@@ -44,11 +45,6 @@ log = logging.getLogger(__name__)
 
 PAGE_TITLE = N_("Sync")
 FIELDS = ("sync_url", "sync_user", "sync_ca_bundle", "sync_client_cert", "sync_interval_minutes")
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text[:1].upper() + text[1:] if text else text
 
 
 def pinned_fields(ctx: AppContext) -> dict[str, str]:
@@ -178,12 +174,8 @@ class SyncPage(QWidget):
         run_row.addWidget(self.sync_button)
         run_row.addWidget(self.conflicts_button)
         run_row.addStretch(1)
-        self.status_label = QLabel()
-        self.status_label.setObjectName("syncState")
-        self.status_label.setWordWrap(True)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("syncError")
-        self.error_label.setWordWrap(True)
+        self.status_label = wrapped_label("syncState")
+        self.error_label = wrapped_label("syncError")
         self.error_label.setStyleSheet(ERROR_STYLE)
         for label in (self.status_label, self.error_label):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -193,9 +185,7 @@ class SyncPage(QWidget):
         self.import_button = QPushButton()
         self.import_button.setObjectName("importKeyButton")
         self.import_button.clicked.connect(lambda: self.ask_key("import"))
-        self.key_label = QLabel()
-        self.key_label.setObjectName("syncDeviceKey")
-        self.key_label.setWordWrap(True)
+        self.key_label = wrapped_label("syncDeviceKey")
         key_buttons = QHBoxLayout()
         key_buttons.addWidget(self.export_button)
         key_buttons.addWidget(self.import_button)
@@ -265,7 +255,7 @@ class SyncPage(QWidget):
                        ca_bundle=v["sync_ca_bundle"], client_cert=v["sync_client_cert"],
                        interval_minutes=v["sync_interval_minutes"])
         except AppError as exc:
-            self._say(_sentence(str(exc)), error=True)
+            self._say(sentence(str(exc), full_stop=False), error=True)
             return False
         self.password.clear()  # saved behind the secrets door; never shown again
         self._say(self.tr("Saved."))
@@ -333,7 +323,7 @@ class SyncPage(QWidget):
 
     def _key_failed(self, exc: BaseException) -> None:
         if is_alive(self):
-            self._say(_sentence(str(exc)), error=True)
+            self._say(sentence(str(exc), full_stop=False), error=True)
 
     # -- state --------------------------------------------------------------------------------
 
@@ -367,7 +357,7 @@ class SyncPage(QWidget):
         if self.sync.syncing:
             return ""
         error = self.sync.error or (st.last_error if st is not None and st.configured else "")
-        return self.tr("Last error: %1").replace("%1", _sentence(error)) if error else ""
+        return self.tr("Last error: %1").replace("%1", sentence(error, full_stop=False)) if error else ""
 
     def show_state(self) -> None:
         if not is_alive(self):  # Settings was closed; the controller lives on

@@ -178,7 +178,7 @@ class SyncController(QObject):
         worker, self.worker = self.worker, None
         if self._closed:
             return
-        self.error = _sentence(message)
+        self.error = sentence(message)
         if worker is not None and worker.error is not None:
             log.info("sync failed: %s", worker.error)
         self.sync_failed.emit(self.error)
@@ -233,13 +233,16 @@ class SyncController(QObject):
             self.sync_now()
 
 
-def _sentence(message: str) -> str:
-    """A service message as a sentence on screen: capitalised, ending with a full stop."""
+def sentence(message: str, *, full_stop: bool = True) -> str:
+    """A service message as a sentence on screen: capitalised, and (``full_stop``) ending
+    with a full stop."""
     text = message.strip()
     if not text:
         return text
     text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?", "。")) else text + "."
+    if not full_stop or text.endswith((".", "!", "?", "。")):
+        return text
+    return text + "."
 
 
 def local_time(epoch: float | None = None, iso: str | None = None, *, seconds: bool = False) -> str:
@@ -295,7 +298,7 @@ class SyncIndicator(QPushButton):
     def retranslate(self) -> None:
         st = self._status
         text = tip = ""
-        error = _sentence(st.last_error or "") if st is not None else ""
+        error = sentence(st.last_error or "") if st is not None else ""
         error = error or self._error
         if st is not None and self.state != "off":
             last = local_time(iso=st.last_sync) if st.last_sync else ""

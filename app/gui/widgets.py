@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.gui.qt import QAbstractItemView, QHeaderView, QTableWidget
+from app.gui.qt import QAbstractItemView, QHeaderView, QLabel, QTableWidget
 
 
 def row_table(n_columns: int, object_name: str) -> QTableWidget:
@@ -17,3 +17,13 @@ def row_table(n_columns: int, object_name: str) -> QTableWidget:
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(True)
     return table
+
+
+def wrapped_label(object_name: str = "") -> QLabel:
+    """An empty label whose text wraps at the window's width (its text is set where the
+    window is translated); ``object_name`` lets tests and style sheets find it."""
+    label = QLabel()
+    if object_name:
+        label.setObjectName(object_name)
+    label.setWordWrap(True)
+    return label
