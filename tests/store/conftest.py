@@ -21,6 +21,7 @@ from store_helpers import (
 
 from app.store import Store, open_store
 from app.store.migrate import migrate
+from tests import mounts
 
 
 @pytest.fixture(scope="session")
@@ -113,10 +114,6 @@ def first_revision_db() -> Callable[[Path], Path]:
     return make
 
 
-def _mount(args: list[str]) -> bool:
-    return subprocess.run(["mount", *args], capture_output=True).returncode == 0
-
-
 @pytest.fixture
 def small_disk(tmp_path: Path, migrated_template: Path) -> Iterator[Path]:
     """A 4 MiB tmpfs holding a fresh database: a real filesystem that really fills up."""
@@ -124,16 +121,16 @@ def small_disk(tmp_path: Path, migrated_template: Path) -> Iterator[Path]:
     mount_point.mkdir()
     if not sys.platform.startswith("linux") or shutil.which("mount") is None:
         pytest.skip("needs Linux mount")
-    if not _mount(["-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)]):
+    if not mounts.mount_tmpfs(mount_point, "4m"):
         pytest.skip("cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN)")
     try:
         shutil.copyfile(migrated_template, mount_point / "autoglm.sqlite3")
         yield mount_point
     finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+        mounts.unmount(mount_point)
 
 
 @pytest.fixture
 def remount() -> Callable[[Path, str], bool]:
     """Remount a test filesystem ``ro`` or ``rw``."""
-    return lambda mount_point, mode: _mount(["-o", f"remount,{mode}", str(mount_point)])
+    return mounts.remount

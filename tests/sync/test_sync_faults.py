@@ -19,6 +19,7 @@ import pytest
 from app.errors import StoreError
 from app.services import sync
 from app.sync.webdav import ServerUnavailable
+from tests.mounts import mount_tmpfs, remount, unmount
 from tests.sync.dav_server import DavServer
 from tests.sync.devices import Device
 
@@ -219,16 +220,12 @@ def test_a_server_answering_503_is_retried_after_what_it_asked(devices: list[Dev
     _converged(a, b, expected)
 
 
-def _mount(args: list[str]) -> bool:
-    return subprocess.run(["mount", *args], capture_output=True).returncode == 0
-
-
 def test_a_full_disk_while_pulling_keeps_what_was_there(
     devices: list[Device], dav: DavServer, tmp_path: Path, migrated_database: Path
 ) -> None:
     small = tmp_path / "small-disk"
     small.mkdir()
-    if not sys.platform.startswith("linux") or not _mount(["-t", "tmpfs", "-o", "size=3m", "tmpfs", str(small)]):
+    if not sys.platform.startswith("linux") or not mount_tmpfs(small, "3m"):
         pytest.skip("cannot mount a tmpfs here (needs Linux and root)")
     try:
         a = devices[0]
@@ -247,12 +244,12 @@ def test_a_full_disk_while_pulling_keeps_what_was_there(
                 b.sync()
             assert "kept through the full disk" in _texts(b)
             assert b.store.integrity_check() == ["ok"]
-            assert _mount(["-o", "remount,size=64m", str(small)])
+            assert remount(small, "size=64m")
             _converged(a, b, expected)
         finally:
             b.close()
     finally:
-        subprocess.run(["umount", "-l", str(small)], capture_output=True)
+        unmount(small)
 
 
 @pytest.mark.parametrize("quirk", ["weak_etags", "no_etag_on_put"])
