@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import fnmatch
 import hashlib
 import json
 import logging
@@ -31,7 +32,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.config import APP_NAME, SETTINGS
-from app.errors import ConfigError, ModelRefused, UnsignedNotAllowed, UntrustedSigner
+from app.errors import (
+    ConfigError,
+    ModelRefused,
+    PolicyViolation,
+    UnsignedNotAllowed,
+    UntrustedSigner,
+)
 from app.security.roles import BUILT_IN_ROLES, Role, parse_roles
 from app.security.safety.rules import SafetyRules, parse_safety
 
@@ -94,6 +101,38 @@ class ModelNotAllowed(ModelRefused):
     reason = "not allowed by policy"
 
 
+class ToolForbidden(PolicyViolation):
+    """The policy does not let the model call this tool (or any tool, or any from MCP
+    servers), or the API serve function calling."""
+
+    exit_code = 87
+    code = "tool_forbidden"
+
+
+@dataclass(frozen=True)
+class ToolsPolicy:
+    """Which tools the model may call: all, none, or those whose names match the listed
+    globs (``files.*``); whether tools from MCP servers may run at all, and whether the
+    API may serve function calling (its tools are the client's own functions)."""
+
+    enabled: bool = True
+    allowed: tuple[str, ...] | None = None  # name globs; None: every tool
+    mcp_servers: bool = True
+    api_function_calling: bool = True
+
+    def permits(self, name: str, *, from_mcp: bool = False) -> bool:
+        if not self.enabled or (from_mcp and not self.mcp_servers):
+            return False
+        return self.allowed is None or any(fnmatch.fnmatchcase(name, g) for g in self.allowed)
+
+    def why_not(self, name: str, *, from_mcp: bool = False) -> str:
+        if not self.enabled:
+            return "tools are forbidden"
+        if from_mcp and not self.mcp_servers:
+            return "tools from MCP servers are forbidden"
+        return f"only {', '.join(self.allowed or ())} may be called"
+
+
 @dataclass(frozen=True)
 class Policy:
     allow_unsigned_models: bool = True  # the user may still opt in per load
@@ -111,6 +150,7 @@ class Policy:
     health_probe_open: bool = False  # may a load balancer ask /health for up/down without a key
     roles: Mapping[str, Role] = field(default_factory=lambda: dict(BUILT_IN_ROLES))
     locked_settings: Mapping[str, Any] = field(default_factory=dict)  # name → enforced value
+    tools: ToolsPolicy = field(default_factory=ToolsPolicy)
     source: str = "default"
     signer: str | None = None  # the administrator key's id
     signed_at: str | None = None
@@ -254,7 +294,7 @@ def check_signature(fields: Mapping[str, Any], path: Path | str, admin_key: Path
 _BOOLS = ("allow_unsigned_models", "require_encryption", "audit_content", "serve_off_loopback",
           "health_probe_open")
 KNOWN_FIELDS = (*_BOOLS, "safety", "trusted_keys", "allowed_models", "sync_server",
-                "sync_ca_bundle", "retention_days", "roles", "locked_settings",
+                "sync_ca_bundle", "retention_days", "roles", "locked_settings", "tools",
                 *_SIGNATURE_FIELDS)
 
 
@@ -302,6 +342,7 @@ def parse_policy(fields: Mapping[str, Any], source: str) -> Policy:
     values["retention_days"] = days
     values["roles"] = parse_roles(fields.get("roles"), fail)
     values["locked_settings"] = _locked_settings(fields.get("locked_settings", {}), fail)
+    values["tools"] = _tools(fields.get("tools", {}), fail)
     signer, signed_at = fields.get("signer"), fields.get("signed_at")
     return Policy(**values, source=source,
                   signer=signer if isinstance(signer, str) else None,
@@ -336,6 +377,38 @@ def _locked_settings(raw: Any, fail: Any) -> dict[str, Any]:
         except ConfigError as exc:
             raise fail(f"locked_settings.{name}:", str(exc)) from None
     return out
+
+
+_TOOLS_FIELDS = ("enabled", "allowed", "mcp_servers", "api_function_calling")
+
+
+def _tools(raw: Any, fail: Any) -> ToolsPolicy:
+    if not isinstance(raw, dict):
+        raise fail("tools", "must be an object: enabled, allowed, mcp_servers, "
+                   "api_function_calling")
+    for name in raw:
+        if name not in _TOOLS_FIELDS:
+            close = difflib.get_close_matches(name, _TOOLS_FIELDS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise fail(f"tools.{name}", f"is not a tools field{hint}")
+    for name in ("enabled", "mcp_servers", "api_function_calling"):
+        if name in raw and not isinstance(raw[name], bool):
+            raise fail(f"tools.{name}", "must be true or false")
+    allowed = raw.get("allowed")
+    if allowed is not None and (not isinstance(allowed, list) or not all(
+            isinstance(g, str) and g.strip() for g in allowed)):
+        raise fail("tools.allowed", "must be a list of tool names or globs ('files.*')")
+    return ToolsPolicy(enabled=raw.get("enabled", True),
+                       allowed=None if allowed is None else tuple(g.strip() for g in allowed),
+                       mcp_servers=raw.get("mcp_servers", True),
+                       api_function_calling=raw.get("api_function_calling", True))
+
+
+def check_tool_allowed(policy: Policy, name: str, *, from_mcp: bool = False) -> None:
+    """ToolForbidden, naming the policy, unless it lets the model call ``name``."""
+    if not policy.tools.permits(name, from_mcp=from_mcp):
+        raise ToolForbidden(f"{name}: not allowed by the administrator's policy "
+                            f"({policy.source}): {policy.tools.why_not(name, from_mcp=from_mcp)}")
 
 
 # -- signing (for administrators) --------------------------------------------------------------

@@ -171,6 +171,10 @@ class PolicyReport:
             "health_probe_open": p.health_probe_open,
             "roles": {name: sorted(r.permissions) for name, r in sorted(p.roles.items())},
             "locked_settings": p.locks(),
+            "tools": {"enabled": p.tools.enabled,
+                      "allowed": None if p.tools.allowed is None else list(p.tools.allowed),
+                      "mcp_servers": p.tools.mcp_servers,
+                      "api_function_calling": p.tools.api_function_calling},
         }
 
 

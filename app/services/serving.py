@@ -140,6 +140,17 @@ class ToolPlan:
     tags: tuple[str, str] | None
 
 
+def _check_function_calling_allowed() -> None:
+    """The API's tools are the client's own functions, run by the client: the policy's
+    list of the app's tools does not apply to them, only its switch for function calling."""
+    from app.security.policy import ToolForbidden, load_policy
+
+    policy = load_policy()
+    if not policy.tools.api_function_calling:
+        raise ToolForbidden(f"function calling is not allowed by the administrator's policy "
+                            f"({policy.source})")
+
+
 def plan_tools(model: ServedModel, tools: Sequence[Mapping[str, Any]] | None,
                tool_choice: str | Mapping[str, Any] | None,
                parallel_tool_calls: bool | None) -> ToolPlan | None:
@@ -151,6 +162,7 @@ def plan_tools(model: ServedModel, tools: Sequence[Mapping[str, Any]] | None,
         raise InvalidRequest("tool_choice needs tools", "tool_choice")
     if not tools:
         return None
+    _check_function_calling_allowed()
     try:
         functions = functions_of(tools)
     except ToolsError as exc:
