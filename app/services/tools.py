@@ -13,6 +13,7 @@ machine.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -24,12 +25,16 @@ from app.errors import AppError
 from app.tools.builtin import BUILTIN, Tool, ToolFailed
 
 if TYPE_CHECKING:
+    from app.config import Settings
     from app.engine.llama import LlamaEngine
     from app.engine.types import SamplingParams
+    from app.security.policy import Policy
     from app.services.context import AppContext
     from app.services.safety import Safety
     from app.store.store import Store
+    from app.tools.mcp import McpServer
 
+log = logging.getLogger(__name__)
 MAX_ROUNDS = 3  # calls in a row before the model must answer in words
 CALL_TOKENS = 256  # room for one call's JSON
 
@@ -59,13 +64,53 @@ class ToolAnswer:
     safety: list[Any] = field(default_factory=list)
 
 
-def available(store: Store | None = None) -> dict[str, Tool]:
-    """Every tool of this machine, by name: the built-in ones, and searching the user's
-    conversations where a store is open."""
+def available(store: Store | None = None, *, settings: Settings | None = None,
+              policy: Policy | None = None, problems: list[str] | None = None
+              ) -> dict[str, Tool]:
+    """Every tool of this machine the administrator's policy lets the model call, by name:
+    the built-in ones, searching the user's conversations where a store is open, and the
+    tools of the MCP servers in ``settings``. A server that cannot be started or a
+    configuration that cannot be read adds a line to ``problems`` (or the log) and leaves
+    the other tools usable."""
+    from app.security.policy import load_policy
+
+    policy = policy or load_policy()
+    if not policy.tools.enabled:
+        return {}
     tools = {t.name: t for t in BUILTIN}
     if store is not None:
         tools["search_conversations"] = _search_tool(store)
-    return tools
+    if settings is not None and policy.tools.mcp_servers:
+        for message in _add_mcp_tools(tools, settings):
+            if problems is None:
+                log.warning("%s", message)
+            else:
+                problems.append(message)
+    return {name: tool for name, tool in tools.items()
+            if policy.tools.permits(name, from_mcp=tool.server is not None)}
+
+
+def mcp_servers(settings: Settings) -> list[McpServer]:
+    """The MCP servers the user configured (ConfigError when the setting is wrong)."""
+    from app.tools.mcp import SETTING, servers_from
+
+    return servers_from(settings.get(SETTING))
+
+
+def _add_mcp_tools(tools: dict[str, Tool], settings: Settings) -> list[str]:
+    from app.tools.mcp import server_tools
+
+    try:
+        servers = mcp_servers(settings)
+    except AppError as exc:
+        return [str(exc)]
+    problems = []
+    for server in servers:
+        try:
+            tools.update((t.name, t) for t in server_tools(server))
+        except ToolFailed as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def _search_tool(store: Store) -> Tool:
@@ -92,7 +137,16 @@ def _search_tool(store: Store) -> Tool:
     )
 
 
-def choose(tools: Mapping[str, Tool], names: Sequence[str]) -> list[Tool]:
+def choose(tools: Mapping[str, Tool], names: Sequence[str], policy: Policy | None = None
+           ) -> list[Tool]:
+    """The tools named, from ``tools`` (what ``available`` returned); ToolForbidden naming
+    the policy for one it does not allow, UnknownTool for one that does not exist."""
+    from app.security.policy import check_tool_allowed, load_policy
+
+    policy = policy or load_policy()
+    for name in names:
+        tool = tools.get(name)
+        check_tool_allowed(policy, name, from_mcp=tool.server is not None if tool else "." in name)
     unknown = [n for n in names if n not in tools]
     if unknown:
         raise UnknownTool(f"no tool named {', '.join(map(repr, unknown))}; "

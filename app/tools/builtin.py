@@ -28,6 +28,7 @@ class Tool:
     parameters: Mapping[str, Any]
     run: Callable[[Mapping[str, Any]], str] = field(repr=False)
     effects: bool = False  # changes something outside the conversation: asks the user first
+    server: str | None = None  # the MCP server it comes from; None: built into the app
 
     def as_openai(self) -> dict[str, Any]:
         return {"type": "function", "function": {
