@@ -3,6 +3,7 @@ carries (what it may call), and a token-bucket rate limit per key."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.api.errors import ApiError
+from app.api.request_note import note_request
 from app.security.api_keys import ApiKey, ApiKeyStore
 
 # The permission (app.security.roles) each OpenAI route needs, by path prefix.
@@ -92,6 +94,16 @@ class Gatekeeper:
         return key
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def permission_for(path: str) -> str:
     for prefix, permission in ROUTE_PERMISSIONS:
         if path.startswith(prefix):
@@ -103,7 +115,6 @@ def authenticate(state: Any, path: str, authorization: str | None,
                  permission: str | None = None) -> ApiKey | None:
     """The caller's key checked (401, 429) and its role asked whether it may call ``path``
     (403, audited by the policy service); ``permission`` defaults to the OpenAI route's."""
-    from app.api.middleware import note_request
     from app.services.policy import authorize
 
     key = state.gate.check(authorization)

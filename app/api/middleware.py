@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from contextvars import ContextVar
 from typing import Any
 
+from app.api.auth import is_loopback
 from app.api.errors import error_type
 from app.api.metrics import Metrics
+from app.api.request_note import noting
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -106,22 +107,6 @@ class RequestMetrics:
             self.metrics.observe_request(scope["path"], status, time.perf_counter() - t0)
 
 
-# What the handlers tell the request's audit record: the caller's key id and token counts.
-_request_note: ContextVar[dict[str, Any] | None] = ContextVar("autoglm_request_note",
-                                                              default=None)
-
-
-def note_request(key: str | None = None, **tokens: int) -> None:
-    """Add to the audit record of the request being answered (a no-op outside one)."""
-    note = _request_note.get()
-    if note is None:
-        return
-    if key is not None:
-        note["key"] = key
-    for name, n in tokens.items():
-        note[name] = note.get(name, 0) + n
-
-
 class RequestAudit:
     """One audit record per request: key id, method, route, status and tokens, written
     after the answer has gone (in a worker thread: the commit waits for the disk)."""
@@ -136,8 +121,7 @@ class RequestAudit:
             return
         from app.services.audit import api_actor, record
 
-        note: dict[str, Any] = {}
-        token = _request_note.set(note)
+        note: dict[str, Any] = {}  # what the handlers tell it (app.api.request_note)
         status = 500
 
         async def send_status(message: Message) -> None:
@@ -147,9 +131,9 @@ class RequestAudit:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_status)
+            with noting(note):
+                await self.app(scope, receive, send_status)
         finally:
-            _request_note.reset(token)
             key = note.pop("key", None)
             outcome = "ok" if status < 400 else "refused" if status < 500 else "failed"
             details = {"method": scope["method"], "status": status, "key": key, **note}
@@ -174,8 +158,6 @@ class OffLoopbackGate:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        from app.api.state import is_loopback
-
         client = scope.get("client")
         if scope["type"] != "http" or client is None or is_loopback(str(client[0])):
             await self.app(scope, receive, send)

@@ -26,7 +26,7 @@ from starlette.responses import Response, StreamingResponse
 
 from app.api.auth import authenticate
 from app.api.errors import ApiError, app_error_response
-from app.api.middleware import note_request
+from app.api.request_note import note_request
 from app.api.schemas import (
     ChatCompletionRequest,
     ChatMessageIn,

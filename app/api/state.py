@@ -3,14 +3,13 @@ it is loading, ready, failed or draining, its keys and its metrics."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.api.auth import Gatekeeper
+from app.api.auth import Gatekeeper, is_loopback
 from app.api.errors import ApiError
 from app.api.metrics import Metrics
 from app.errors import AppError, ConfigError, PolicyViolation
@@ -41,15 +40,6 @@ class ServeOptions:
     require_key: bool = False  # also on loopback, even before any key exists
     kv_unified: bool = False
     n_batch: int = 512
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass
