@@ -168,11 +168,22 @@ def load_private_key(key_file: Path, passphrase: str | None = None) -> Ed25519Pr
 # ---------------------------------------------------------------- trust store
 
 
+def system_trust_dir() -> Path:
+    """Model-signing keys an organisation installs for every user of the machine: the
+    ``trust`` folder beside the administrator's policy (an organisation build of the
+    package puts its extra keys there). Only an administrator can write it; a user may
+    still untrust one of its keys for themselves."""
+    from app.security.policy import policy_path
+
+    return policy_path().with_name("trust")
+
+
 class TrustStore:
     """The public keys whose signatures we accept.
 
-    Keys are the ``*.pub`` files in the shipped ``resources/trust`` (unless
-    ``include_shipped`` is False) and in ``dirs`` (the user's trust folder,
+    Keys are the ``*.pub`` files in the shipped ``resources/trust`` and the machine's
+    ``trust`` folder beside the administrator's policy (unless ``include_shipped`` is
+    False), and in ``dirs`` (the user's trust folder,
     any folder the policy names), plus ``extra_keys`` (``.pub`` paths or
     text). ``trust`` and ``untrust`` write to ``user_dir`` (default: the last
     of ``dirs`` that is not the shipped folder); untrusting a key that comes
@@ -190,7 +201,11 @@ class TrustStore:
     ) -> None:
         shipped = os.path.realpath(SHIPPED_TRUST_DIR)
         own = [Path(d) for d in dirs if os.path.realpath(d) != shipped]
-        self.dirs = [SHIPPED_TRUST_DIR, *own] if include_shipped else own
+        machine = system_trust_dir()
+        installed = [SHIPPED_TRUST_DIR] + (
+            [machine] if os.path.realpath(machine) not in {os.path.realpath(d) for d in own}
+            else [])
+        self.dirs = [*installed, *own] if include_shipped else own
         self.user_dir = user_dir if user_dir is not None else (own[-1] if own else None)
         self._extra = list(extra_keys)
         self._keys: dict[str, KeyInfo] = {}
