@@ -62,6 +62,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="autoglm-gui", description="The Open-AutoGLM desktop app.")
     parser.add_argument("--data-dir", help="keep all state in this folder (or set AUTOGLM_DATA_DIR)")
     parser.add_argument("--debug", action="store_true", help="log debug messages")
+    # An installer's check (app.gui.screenshot): ask --prompt, save the window, quit.
+    parser.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--prompt", default="Say hello in one short sentence.",
+                        help=argparse.SUPPRESS)
     args, _qt_args = parser.parse_known_args(list(argv))
     return args
 
@@ -88,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.errors.install_hooks()
     window.gui_settings = gui
     window.show()
+    if args.screenshot is not None:
+        from app.gui.screenshot import shoot_after_reply
+
+        shoot_after_reply(app, window, args.screenshot.resolve(), args.prompt)
     QTimer.singleShot(0, window.start)
     probe = os.environ.get(STARTUP_PROBE_ENV)
     if probe:
