@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.engine.types import ReplyStats, SamplingParams
+from app.engine.types import SamplingParams
 from app.errors import Cancelled
 from app.services.doc_answers import DocAnswer, answer
+from app.services.reply import Reply
 
 if TYPE_CHECKING:
-    from app.services.conversations import Conversations, MessageView
+    from app.services.conversations import Conversations
     from app.services.documents import Documents, Passage
     from app.services.reply import ReplyJob
-    from app.services.safety import SafetyEvent, StreamFilter
     from app.store import Store
 
 COLLECTIONS = "collections"  # the conversation setting: names of the collections chosen
@@ -139,76 +140,31 @@ class _Asking:
         return DocumentReply(convs, job, self.result)
 
 
-class DocumentReply:
+class DocumentReply(Reply):
     """An answer from documents in progress, read as the conversations service's Reply is
-    (same attributes); ``answer`` holds the passages once the iteration ends."""
+    (it is one, with its text from the answer); ``answer`` holds the passages once the
+    iteration ends."""
 
     def __init__(self, owner: Conversations, job: ReplyJob, result: DocAnswer) -> None:
-        self.conversation_id = job.conversation.id
-        self.message_id = job.writer.message_id
         self.answer = result
-        self.stats = ReplyStats()
-        self.status = "streaming"
-        self.message: MessageView | None = None
+        super().__init__(owner, job)
         self.context_used = result.prompt_tokens
-        self.context_window = job.model.engine.n_ctx
-        self._owner = owner
-        self._job = job
-        self._filter: StreamFilter = job.safety.reply_filter()
-        self._stream = self._run()
 
     @property
     def text(self) -> str:
         return self.answer.text
 
-    @property
-    def safety(self) -> list[SafetyEvent]:
-        from app.services.safety import events_of
+    def _source(self) -> Iterator[str]:
+        """The answer's text; its statistics once it has all come (a stop included)."""
+        with suppress(Cancelled):  # stopped: the statistics say so
+            yield from self.answer
+        self.stats = self.answer.stats
 
-        return [*self._job.screened, *events_of(dict(self._filter.counts), "output")]
+    def _stop(self) -> None:
+        self.answer.close()
 
-    def __iter__(self) -> Iterator[str]:
-        return self._stream
+    def _prompt_tokens(self) -> int:
+        return self.answer.prompt_tokens
 
-    def close(self) -> None:
-        self._stream.close()
-        if self.status == "streaming":
-            self.answer.close()
-            self._finish("interrupted")
-
-    def _run(self) -> Iterator[str]:
-        from app.services.safety import filter_pieces
-
-        job = self._job
-        pieces = iter(self.answer)
-        try:
-            try:
-                for piece in filter_pieces(pieces, self._filter, job.cancel):
-                    job.writer.add(piece)
-                    yield piece
-                self.stats = self.answer.stats
-                if self._filter.blocked is not None:
-                    self.answer.close()
-                    self.stats.finish_reason = "content_filter"
-                status = "complete"
-            except Cancelled:
-                self.stats = self.answer.stats
-                status = "interrupted"
-            self._finish(status)
-        except BaseException:
-            self.answer.close()
-            if self.status == "streaming":
-                self._finish("interrupted")
-            raise
-        self._owner._after_reply(job, self.status)
-
-    def _finish(self, status: str) -> None:
-        stats = self.stats.as_dict()
-        stats["documents"] = sources_record(self.answer)
-        if self.safety:
-            stats["safety"] = [e.as_dict() for e in self.safety]
-        record = self._job.writer.finish("complete" if status == "complete" else "interrupted",
-                                         stats=stats, token_count=self.stats.generated_tokens)
-        self.status = status
-        self.context_used = self.answer.prompt_tokens + self.stats.generated_tokens
-        self.message = self._owner._view_of(record)
+    def _more_stats(self) -> dict[str, Any]:
+        return {"documents": sources_record(self.answer)}

@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.engine.types import ReplyStats, SamplingParams
 from app.errors import Cancelled
@@ -45,6 +45,11 @@ class Reply:
     interrupted (the cancel event was set, or the reader stopped early) and
     ``message`` is the stored reply. A failed write raises StoreError from the
     iteration and keeps what was already saved. A Reply never iterated must be closed.
+
+    The text comes from the engine, prompted with the conversation; another kind of
+    answer (one from documents) streams through the same filter, writer and audit by
+    overriding where its text comes from: ``_source``, ``_stop``, ``_prompt_tokens`` and
+    ``_more_stats``.
     """
 
     def __init__(self, owner: Conversations, job: ReplyJob) -> None:
@@ -59,6 +64,8 @@ class Reply:
         self._job = job
         self._parts: list[str] = []
         self._filter = job.safety.reply_filter()
+        self._generation: Generation | None = None
+        self._pieces: Iterator[str] | None = None
         self._stream = self._run()
 
     @property
@@ -79,44 +86,62 @@ class Reply:
         """Stop here: what was streamed so far is kept, marked interrupted."""
         self._stream.close()
         if self.status == "streaming":
+            self._stop()
             self._finish_quietly()
 
     def _run(self) -> Iterator[str]:
         job = self._job
-        generation: Generation | None = None
-        pieces: Iterator[str] | None = None
         try:
-            try:
-                plan: PromptPlan | None = self._owner._plan(job)
-            except Cancelled:
-                plan = None
-            if plan is None:
-                self.stats = ReplyStats(finish_reason="cancelled")
-            else:
-                self.context_used = plan.tokens
-                generation = job.model.engine.stream_chat(plan.messages, job.params, job.cancel)
-                self.stats = generation.stats
-                pieces = iter(generation)
+            pieces = self._source()
+            if pieces is not None:
                 # Nothing reaches the store or the reader before the safety filter lets it out.
                 for piece in filter_pieces(pieces, self._filter, job.cancel):
                     self._parts.append(piece)
                     job.writer.add(piece)  # saved (within the flush interval) before it is shown
                     yield piece
                 if self._filter.blocked is not None:
-                    generation.close()  # the policy stops this reply here
+                    self._stop()  # the policy stops this reply here
                     self.stats.finish_reason = "content_filter"
-            stopped = plan is None or self.stats.finish_reason == "cancelled"
+            stopped = self.stats.finish_reason == "cancelled"
             self._finish("interrupted" if stopped else "complete")
         except BaseException:  # GeneratorExit too: the reader stopped early
-            _close(pieces)
-            if generation is not None:
-                generation.close()  # free the engine now, not when the traceback is collected
+            self._stop()  # free the engine now, not when the traceback is collected
             self._finish_quietly()
             raise
         self._owner._after_reply(job, self.status)
 
+    def _source(self) -> Iterator[str] | None:
+        """The reply's text as the engine writes it, and ``stats`` following it; None (and
+        ``stats`` saying cancelled) when it was stopped while the prompt was being made."""
+        job = self._job
+        try:
+            plan: PromptPlan | None = self._owner._plan(job)
+        except Cancelled:
+            plan = None
+        if plan is None:
+            self.stats = ReplyStats(finish_reason="cancelled")
+            return None
+        self.context_used = plan.tokens
+        self._generation = job.model.engine.stream_chat(plan.messages, job.params, job.cancel)
+        self.stats = self._generation.stats
+        self._pieces = iter(self._generation)
+        return self._pieces
+
+    def _stop(self) -> None:
+        """Stop what ``_source`` started (nothing when it has not been asked yet)."""
+        _close(self._pieces)
+        if self._generation is not None:
+            self._generation.close()
+
+    def _prompt_tokens(self) -> int:
+        return self.stats.prompt_tokens
+
+    def _more_stats(self) -> dict[str, Any]:
+        """What else the stored reply keeps beside its statistics."""
+        return {}
+
     def _finish(self, status: str) -> None:
-        stats = self.stats.as_dict()
+        stats = {**self.stats.as_dict(), **self._more_stats()}
         if self.safety:
             stats["safety"] = [e.as_dict() for e in self.safety]
         record = self._job.writer.finish(
@@ -125,7 +150,7 @@ class Reply:
             token_count=self.stats.generated_tokens,
         )
         self.status = status
-        self.context_used = self.stats.prompt_tokens + self.stats.generated_tokens
+        self.context_used = self._prompt_tokens() + self.stats.generated_tokens
         self.message = self._owner._view_of(record)
 
     def _finish_quietly(self) -> None:
