@@ -45,6 +45,7 @@ from app.store.schema import (
     Message,
     OutboxEntry,
     Setting,
+    ToolCallRow,
     utcnow,
 )
 
@@ -142,6 +143,7 @@ class EraseOps(RepositoryBase):
             select(Message).where(Message.conversation_id == row.id).order_by(Message.pk)))
         ids = [row.id, *(m.id for m in messages)]
         self.session.execute(delete(OutboxEntry).where(OutboxEntry.entity_id.in_(ids)))
+        self.session.execute(delete(ToolCallRow).where(ToolCallRow.conversation_id == row.id))
         self._forget_sync_copies(row.id)
         for message in messages:
             if message.status == "streaming":  # a reply still arriving must not refill it

@@ -26,7 +26,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
 # The newest revision in migrations/versions (a test keeps the two in step).
 # Knowing it here lets an up-to-date database open without importing Alembic,
 # which would add a fifth of a second to every start-up.
-HEAD_REVISION = "0006_chunk_vectors"
+HEAD_REVISION = "0007_tool_calls"
 KEEP_BACKUPS = 3
 
 NEWER_MESSAGE = (

@@ -73,6 +73,19 @@ class MessageRecord:
 
 
 @dataclass(frozen=True)
+class ToolCallRecord:
+    id: str
+    message_id: str
+    position: int
+    name: str
+    arguments: dict[str, Any]
+    result: str
+    seconds: float
+    outcome: str  # ok | failed | refused
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class OutboxRecord:
     id: int
     entity_type: str

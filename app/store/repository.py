@@ -20,6 +20,7 @@ from app.store.messages import MessageOps
 from app.store.records import ConversationRecord, MessageRecord, NotFound, OutboxRecord
 from app.store.schema import Conversation, Message, OutboxEntry, Setting, new_id, utcnow
 from app.store.search import like_pattern, parse_query, search_conversations
+from app.store.tool_calls import ToolCallOps
 
 
 class _Unset:
@@ -30,7 +31,7 @@ class _Unset:
 UNSET: Final = _Unset()
 
 
-class Repository(MessageOps, EraseOps):
+class Repository(MessageOps, ToolCallOps, EraseOps):
     """The store's operations on one Session; the unit of work around it commits.
 
     Every change that must reach the sync server writes its outbox row through

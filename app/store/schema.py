@@ -11,6 +11,7 @@ from sqlalchemy import (
     Computed,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -125,6 +126,30 @@ class Message(SyncedRecord, Base):
         Index(None, "parent_id"),
         Index(None, "status", sqlite_where=text("status = 'streaming'")),
     )
+
+
+class ToolCallRow(Base):
+    """A tool the model called while writing a reply: what it asked, what came back, how
+    long it took and how it ended (ok, failed, refused by the user). Kept with the reply
+    (and deleted with it); not synced on its own."""
+
+    __tablename__ = "tool_calls"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    conversation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)  # order within the reply
+    name: Mapped[str] = mapped_column(Text)
+    arguments: Mapped[dict[str, Any]] = mapped_column()
+    result: Mapped[str] = mapped_column(Text)
+    seconds: Mapped[float] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Setting(Base):
