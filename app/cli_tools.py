@@ -79,8 +79,8 @@ def ask_with_tools(args: argparse.Namespace, prompt: str) -> int:
                 conv = repo.create_conversation(prompt.strip().splitlines()[0][:60],
                                                 system_prompt=system or None, model=model.name)
                 repo.add_message(conv.id, "user", prompt)
-                repo.add_message(conv.id, "assistant", result.text, model=model.name,
-                                 stats={"tool_calls": [c.as_dict() for c in result.calls]})
+                reply = repo.add_message(conv.id, "assistant", result.text, model=model.name)
+                repo.add_tool_calls(reply.id, [c.as_dict() for c in result.calls])
                 conversation_id = conv.id
     finally:
         store.close()

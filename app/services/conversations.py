@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from app.services.models import LoadedModel
     from app.services.storage import Progress
     from app.store import ConversationRecord, MessageRecord, Store
+    from app.store.records import ToolCallRecord
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class MessageView:
     n_siblings: int = 1  # branches at this point: edited prompts, regenerated replies
     sibling_index: int = 0  # which of them this is, oldest first
     sibling_ids: tuple[str, ...] = ()  # their ids, oldest first (this one included)
+    tool_calls: tuple[ToolCallRecord, ...] = ()  # the tools called to write it, in order
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,8 @@ class Conversations:
             conv = _live(repo.get_conversation(cid), cid)
             path = repo.get_messages(cid, leaf_id=leaf_id)
             every = repo.get_all_messages(cid)
-        return _conversation_view(conv, path, every)
+            calls = repo.tool_calls_of(cid)
+        return _conversation_view(conv, path, every, calls)
 
     def export(self, conversation_id: str, fmt: str = "markdown", *, outbound: bool = True) -> str:
         """The current branch as Markdown, or everything (other branches too) as JSON.
@@ -140,9 +143,10 @@ class Conversations:
         view = self.get(conversation_id)
         with self.store.repo(write=False) as repo:
             every = repo.get_all_messages(view.id)
+            calls = repo.tool_calls_of(view.id)
         shown = {m.id for m in view.messages}
         siblings = _siblings(every)
-        others = [_message_view(m, siblings) for m in every if m.id not in shown]
+        others = [_message_view(m, siblings, calls) for m in every if m.id not in shown]
         if outbound:
             view, others = _for_export(Safety.for_context(self.ctx), view, others)
             record(self.ctx, "export", f"conversation:{view.id}", "ok",
@@ -513,7 +517,8 @@ class Conversations:
     def _view_of(self, record: MessageRecord) -> MessageView:
         with self.store.repo(write=False) as repo:
             ids = repo.sibling_ids(record.id)
-        return _message_view(record, {record.parent_id: ids})
+            calls = repo.tool_calls_of(record.conversation_id)
+        return _message_view(record, {record.parent_id: ids}, calls)
 
     def _anchor(self, conv: ConversationRecord, turns: Sequence[Turn]) -> int:
         if self._overflow_strategy(conv) != "drop_oldest":
@@ -579,7 +584,8 @@ def _siblings(every: Sequence[MessageRecord]) -> dict[str | None, builtins.list[
     return out
 
 
-def _message_view(m: MessageRecord, siblings: dict[str | None, builtins.list[str]]) -> MessageView:
+def _message_view(m: MessageRecord, siblings: dict[str | None, builtins.list[str]],
+                  calls: dict[str, builtins.list[ToolCallRecord]] | None = None) -> MessageView:
     ids = siblings.get(m.parent_id) or [m.id]
     return MessageView(
         id=m.id,
@@ -593,11 +599,13 @@ def _message_view(m: MessageRecord, siblings: dict[str | None, builtins.list[str
         n_siblings=len(ids),
         sibling_index=ids.index(m.id) if m.id in ids else 0,
         sibling_ids=tuple(ids),
+        tool_calls=tuple((calls or {}).get(m.id, ())),
     )
 
 
 def _conversation_view(
-    conv: ConversationRecord, path: Sequence[MessageRecord], every: Sequence[MessageRecord]
+    conv: ConversationRecord, path: Sequence[MessageRecord], every: Sequence[MessageRecord],
+    calls: dict[str, builtins.list[ToolCallRecord]] | None = None,
 ) -> ConversationView:
     siblings = _siblings(every)
     on_path = conv.summary_upto_message_id in {m.id for m in path}
@@ -608,7 +616,7 @@ def _conversation_view(
         system_prompt=conv.system_prompt,
         model=conv.model,
         summary=conv.summary if on_path else None,
-        messages=tuple(_message_view(m, siblings) for m in path),
+        messages=tuple(_message_view(m, siblings, calls) for m in path),
         summary_upto_id=conv.summary_upto_message_id if on_path else None,
     )
 
@@ -639,12 +647,25 @@ def _for_export(safety: Safety, view: ConversationView, others: builtins.list[Me
                 ) -> tuple[ConversationView, builtins.list[MessageView]]:
     """The conversation as it may leave the machine (the safety filter's outbound rules)."""
     def clean(m: MessageView) -> MessageView:
-        return replace(m, content=safety.redact(m.content, "outbound"))
+        calls = tuple(replace(c, result=safety.redact(c.result, "outbound"),
+                              arguments=_redact_json(safety, c.arguments))
+                      for c in m.tool_calls)
+        return replace(m, content=safety.redact(m.content, "outbound"), tool_calls=calls)
 
     summary = safety.redact(view.summary, "outbound") if view.summary else view.summary
     return (replace(view, title=safety.redact(view.title, "outbound"), summary=summary,
                     messages=tuple(clean(m) for m in view.messages)),
             [clean(m) for m in others])
+
+
+def _redact_json(safety: Safety, value: Any) -> Any:
+    if isinstance(value, str):
+        return safety.redact(value, "outbound")
+    if isinstance(value, dict):
+        return {k: _redact_json(safety, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_json(safety, v) for v in value]
+    return value
 
 
 def _excerpt(text: str, query: str) -> str:

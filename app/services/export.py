@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from app.errors import AppError
 
 if TYPE_CHECKING:
     from app.services.conversations import ConversationView, MessageView
+    from app.store.records import ToolCallRecord
 
 FORMATS = ("markdown", "json")
 JSON_FORMAT = "open-autoglm.conversation"
@@ -45,7 +47,10 @@ def to_markdown(view: ConversationView) -> str:
         heading = f"## {ROLE_NAMES.get(m.role, m.role)}"
         if m.n_siblings > 1:
             heading += f" (version {m.sibling_index + 1} of {m.n_siblings})"
-        out += [heading, "", f"_{_when(m.created_at)}_", "", m.content.strip() or "_(empty)_", ""]
+        out += [heading, "", f"_{_when(m.created_at)}_", ""]
+        for call in m.tool_calls:
+            out += _call_markdown(call)
+        out += [m.content.strip() or "_(empty)_", ""]
         if m.status != "complete":
             out += [f"_({m.status}: the reply stopped here)_", ""]
     return "\n".join(out).rstrip() + "\n"
@@ -78,7 +83,26 @@ def message_json(m: MessageView) -> dict[str, Any]:
         "stats": m.stats,
         "n_siblings": m.n_siblings,
         "sibling_index": m.sibling_index,
+        "tool_calls": [call_json(c) for c in m.tool_calls],
     }
+
+
+CALL_OUTCOMES = {"ok": "done", "failed": "failed", "refused": "not allowed by the user"}
+
+
+def call_json(call: ToolCallRecord) -> dict[str, Any]:
+    return {"name": call.name, "arguments": call.arguments, "result": call.result,
+            "seconds": round(call.seconds, 3), "outcome": call.outcome}
+
+
+def _call_markdown(call: ToolCallRecord) -> list[str]:
+    arguments = json.dumps(call.arguments, ensure_ascii=False)
+    outcome = CALL_OUTCOMES.get(call.outcome, call.outcome)
+    # The result is shown as it came, in a fence longer than any run of backticks in it.
+    longest = max((len(run) for run in re.findall("`+", call.result)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"**Tool call:** `{call.name}` `{arguments}` ({outcome}, {call.seconds:.2f} s)", "",
+            fence + "text", call.result, fence, ""]
 
 
 def _when(moment: datetime) -> str:

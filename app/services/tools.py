@@ -62,6 +62,7 @@ class ToolAnswer:
     text: str
     calls: list[ToolCall] = field(default_factory=list)
     safety: list[Any] = field(default_factory=list)
+    stats: Any = None  # the answer's ReplyStats (tokens, timings, why it ended)
 
 
 def available(store: Store | None = None, *, settings: Settings | None = None,
@@ -170,19 +171,46 @@ def answer(
 ) -> ToolAnswer:
     """Answer ``question`` with ``tools`` offered: the model calls what it needs (with
     ``required``, it must call one first), then answers in words."""
+    from app.services.safety import Safety
+
+    safety = safety or Safety()
+    question, screened = safety.screen_input(question)
+    messages: list[Any] = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": question})
+    out = answer_messages(ctx, engine, messages, tools, params, required=required,
+                          approve=approve, on_call=on_call, safety=safety, cancel=cancel)
+    out.safety[:0] = screened
+    return out
+
+
+def answer_messages(
+    ctx: AppContext,
+    engine: LlamaEngine,
+    messages: Sequence[Any],
+    tools: Sequence[Tool],
+    params: SamplingParams,
+    *,
+    required: bool = False,
+    approve: Callable[[str, dict[str, Any]], bool] | None = None,
+    on_call: Callable[[ToolCall], None] | None = None,
+    on_text: Callable[[str], None] | None = None,
+    safety: Safety | None = None,
+    cancel: threading.Event | None = None,
+) -> ToolAnswer:
+    """The reply to ``messages`` (a conversation whose last message is the user's, already
+    screened) with ``tools`` offered; ``on_call`` hears of each call as it is made, and
+    ``on_text`` receives the answer's text as it streams, past the safety filter."""
     from app.services.audit import record
     from app.services.safety import Safety, ScreenedGeneration
     from app.tools.calls import call_grammar, functions_of, read_calls
 
     safety = safety or Safety()
-    question, screened = safety.screen_input(question)
     offered = [t.as_openai() for t in tools]
     by_name = {t.name: t for t in tools}
     template = engine.chat_template
     tags = template.tool_call_tags
-    messages: list[Any] = [{"role": "system", "content": system}] if system else []
-    messages.append({"role": "user", "content": question})
-    out = ToolAnswer("", safety=list(screened))
+    messages = list(messages)
+    out = ToolAnswer("")
     for round_ in range(MAX_ROUNDS):
         must = required and round_ == 0
         grammar = call_grammar(functions_of(offered), parallel=False, optional=not must, tags=tags)
@@ -215,8 +243,14 @@ def answer(
             messages.append({"role": "tool", "tool_call_id": cid, "name": c.name, "content": c.result})
     final = engine.stream_tokens(_tokens(engine, messages, None), replace(params, grammar=None),
                                  cancel, extra_stops=tuple(params.stop) + template.stop_texts)
+    out.stats = final.stats
     reply = ScreenedGeneration(final, safety.reply_filter(), None, cancel)
-    out.text = "".join(reply)
+    parts = []
+    for piece in reply:
+        parts.append(piece)
+        if on_text is not None:
+            on_text(piece)
+    out.text = "".join(parts)
     out.safety += reply.safety
     return out
 
