@@ -28,9 +28,9 @@ from app.errors import (
     StoreKeyWrong,
 )
 from app.files import atomic_write
-from app.services.context import AppContext
 
 if TYPE_CHECKING:
+    from app.services.context import AppContext
     from app.store.store import Store
 
 log = logging.getLogger(__name__)
