@@ -1,4 +1,6 @@
-"""`autoglm tools list` and `autoglm ask --tool NAME …`: tools that stay on the machine."""
+"""`autoglm tools list|set|ask` and `autoglm ask --tool NAME …`: the tools a model may call
+(built in, and from the user's local MCP servers), one question at a time or in a saved
+conversation."""
 
 from __future__ import annotations
 
@@ -9,6 +11,10 @@ from typing import Any
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
+    if args.tools_cmd == "set":
+        return _set_conversation_tools(args)
+    if args.tools_cmd == "ask":
+        return _ask_in_conversation(args)
     from app.cli_support import cli_context, emit_json
     from app.services.policy import policy_report
     from app.services.storage import open_user_store
@@ -33,6 +39,74 @@ def cmd_tools(args: argparse.Namespace) -> int:
         mark = " (asks before each call)" if tool.effects else ""
         print(f"{tool.name:22} {tool.description}{mark}")
     return 0
+
+
+def _set_conversation_tools(args: argparse.Namespace) -> int:
+    """`autoglm tools set ID [NAME …]`: the tools this conversation's replies may call."""
+    from app.cli_support import cli_context, emit_json, open_conversations_for
+    from app.services.conversation_tools import set_tools
+
+    convs = open_conversations_for(cli_context(args))
+    try:
+        cid = convs.get(args.id).id
+        names = set_tools(convs, cid, args.names)
+    finally:
+        convs.close()
+    if args.json:
+        emit_json({"conversation_id": cid, "tools": names})
+    else:
+        print(f"tools for {cid[:8]}: {', '.join(names) if names else '(none)'}")
+    return 0
+
+
+def _ask_in_conversation(args: argparse.Namespace) -> int:
+    """`autoglm tools ask ID PROMPT`: the next message of a saved conversation, answered
+    with the tools enabled for it; a tool with effects asks on the terminal first."""
+    from app.cli_support import (
+        cli_context,
+        emit_json,
+        load_model_for,
+        open_conversations_for,
+        safety_note,
+        sampling_for,
+    )
+    from app.services.conversation_tools import enabled_tools, send_with_tools
+
+    ctx = cli_context(args)
+    prompt = " ".join(args.prompt) if args.prompt else sys.stdin.read()
+    convs = open_conversations_for(ctx)
+    model = None
+    try:
+        cid = convs.get(args.id).id
+        if not enabled_tools(convs, cid):  # said before the model loads
+            from app.errors import AppError
+
+            raise AppError(f"no tools are enabled for conversation {cid[:8]}: "
+                           "`autoglm tools set ID NAME…` first")
+        model = load_model_for(args, ctx)
+        convs.model = model
+        reply = send_with_tools(convs, cid, prompt, approve=_approve,
+                                on_call=None if args.json else _show_call,
+                                params=sampling_for(args, ctx),
+                                required=args.tool_choice == "required")
+    finally:
+        convs.close()  # first: a title being made still uses the model
+        if model is not None:
+            model.close()
+    if args.json:
+        emit_json({"conversation_id": cid, "message_id": reply.message.id if reply.message else None,
+                   "text": reply.text, "status": reply.status,
+                   "tool_calls": [c.as_dict() for c in reply.calls],
+                   "safety": [e.as_dict() for e in reply.safety]})
+    else:
+        sys.stdout.write(reply.text + "\n")
+        safety_note(reply.safety)
+    return 0
+
+
+def _show_call(call: Any) -> None:
+    sys.stderr.write(f"[tool] {call.name}({json.dumps(call.arguments, ensure_ascii=False)})"
+                     f" → {call.result[:200]}\n")
 
 
 def ask_with_tools(args: argparse.Namespace, prompt: str) -> int:
@@ -112,7 +186,21 @@ def add_tool_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_tools_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    from app.cli import _add_model_opts, _add_sampling_opts
+
     p = sub.add_parser("tools", parents=[common], help="the tools a model can call")
     tsub = p.add_subparsers(dest="tools_cmd", metavar="ACTION")
     tsub.add_parser("list", parents=[common], help="list the tools of this computer")
+    s = tsub.add_parser("set", parents=[common],
+                        help="choose the tools a saved conversation's replies may call")
+    s.add_argument("id", help="the conversation (an id or a unique prefix)")
+    s.add_argument("names", nargs="*", metavar="NAME", help="the tools (none: no tools)")
+    a = tsub.add_parser("ask", parents=[common],
+                        help="continue a saved conversation with its tools")
+    a.add_argument("id", help="the conversation (an id or a unique prefix)")
+    a.add_argument("prompt", nargs="*", help="the message (or standard input)")
+    a.add_argument("--tool-choice", choices=("auto", "required"), default="auto",
+                   help="required: the model must call a tool before it answers")
+    _add_model_opts(a)
+    _add_sampling_opts(a)
     p.set_defaults(func=cmd_tools, tools_cmd=None)
