@@ -1,5 +1,7 @@
 """Data rights: the retention period, an export of everything the app holds about the user,
 erasure, and the retention purge (what is processed and why: app.services.processing_records).
+The retention itself is read in app.services.retention, which the processing records read
+too; it is passed on here, so that the doors find all of the data rights in one place.
 
 Every door (the GUI's Privacy dialog, ``autoglm privacy``) calls these, so an erasure
 is the same blanking, the same tombstones for the sync server and the same single
@@ -23,7 +25,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.errors import AppError, Cancelled, ConfigError, PolicyViolation
+from app.errors import AppError, Cancelled
+from app.services.retention import Retention as Retention
+from app.services.retention import retention as retention
+from app.services.retention import set_retention as set_retention
 from app.store.records import ErasedCounts
 
 if TYPE_CHECKING:
@@ -55,47 +60,6 @@ class EraseNotConfirmed(PrivacyError):
 
     exit_code = 81
     code = "erase_not_confirmed"
-
-
-# -- retention ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Retention:
-    """How long conversations are kept: ``days`` (0: until deleted), and the policy file
-    that fixes it, when one does (then the user's setting is ignored and cannot be changed)."""
-
-    days: int
-    locked_by: str | None = None
-
-
-def retention(ctx: AppContext) -> Retention:
-    """The retention in force: the administrator's policy's, else the user's setting."""
-    from app.security.policy import load_policy
-
-    policy = load_policy()
-    fixed = getattr(policy, "retention_days", None)
-    if fixed is not None:
-        return Retention(max(0, int(fixed)), str(getattr(policy, "source", "policy")))
-    try:
-        days = int(ctx.settings.get("retention_days"))
-    except ConfigError:  # a settings declaration from before retention existed
-        days = 0
-    locked = getattr(ctx.settings, "locked", None)  # the policy may lock the setting itself
-    if locked is not None and "retention_days" in locked():
-        return Retention(max(0, days), str(getattr(policy, "source", "policy")))
-    return Retention(max(0, days))
-
-
-def set_retention(ctx: AppContext, days: int) -> Retention:
-    """Keep conversations ``days`` after their last change (0: until deleted), unless the
-    administrator's policy fixes the retention."""
-    current = retention(ctx)
-    if current.locked_by is not None:
-        raise PolicyViolation(
-            f"The retention is fixed by the administrator's policy ({current.locked_by}) at "
-            f"{current.days} days; it cannot be changed here.")
-    ctx.settings.set("retention_days", days)  # bounds checked (and the change audited) there
-    return retention(ctx)
 
 
 # -- export ------------------------------------------------------------------------------------

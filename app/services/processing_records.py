@@ -104,7 +104,7 @@ RETENTION_DAYS = N_("Erased {days} days after their last change, or when you era
 
 def processing_records(ctx: AppContext) -> list[ProcessingRecord]:
     """The records with the conversations' retention as it stands (texts untranslated)."""
-    from app.services.privacy import retention
+    from app.services.retention import retention
 
     days = retention(ctx).days
     out = []
@@ -118,7 +118,7 @@ def processing_records(ctx: AppContext) -> list[ProcessingRecord]:
 
 def record_places(ctx: AppContext) -> dict[str, str]:
     """What the ``{…}`` names in the records' texts stand for on this machine."""
-    from app.services.privacy import retention
+    from app.services.retention import retention
 
     return {
         "database": str(ctx.paths.database), "settings": str(ctx.paths.settings_file),
@@ -137,7 +137,7 @@ def fill(text: str, places: dict[str, str]) -> str:
 
 def records_document(ctx: AppContext) -> dict[str, Any]:
     """The processing records as one JSON document (``autoglm privacy records``)."""
-    from app.services.privacy import retention
+    from app.services.retention import retention
 
     places = record_places(ctx)
     ret = retention(ctx)
