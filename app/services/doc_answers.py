@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 
 from app.engine.types import ChatMessage, ReplyStats, SamplingParams
 from app.errors import Cancelled, DocumentError
-from app.services.documents import Documents, Passage
+from app.services.passages import Passage
 
 if TYPE_CHECKING:
     from app.engine.batch import BatchEngine
     from app.engine.llama import Generation
     from app.services.context_budget import TokenCounter
+    from app.services.documents import Documents
     from app.services.models import LoadedModel
 
 # Said before an answer in long-context mode when the documents do not fit the window.

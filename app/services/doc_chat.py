@@ -17,7 +17,8 @@ from app.services.reply import Reply
 
 if TYPE_CHECKING:
     from app.services.conversations import Conversations
-    from app.services.documents import Documents, Passage
+    from app.services.documents import Documents
+    from app.services.passages import Passage
     from app.services.reply import ReplyJob
     from app.store import Store
 
