@@ -15,6 +15,7 @@ shorter chain that is still valid: only a checkpoint kept elsewhere reveals that
 from __future__ import annotations
 
 import base64
+import getpass
 import hashlib
 import hmac
 import json
@@ -26,6 +27,19 @@ from typing import Any
 GENESIS = "00" * 32  # the "previous MAC" (and digest) of the first record
 FORMAT = "open-autoglm audit"
 FORMAT_VERSION = 1
+
+
+def os_actor() -> str:
+    """Who a record says did it, for what the user of this machine did: ``os:<login>``."""
+    try:
+        return "os:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "os:unknown"
+
+
+def api_actor(key_id_: str | None) -> str:
+    """Who a record says did it, for a request to the API: its key, or none."""
+    return f"api-key:{key_id_}" if key_id_ else "api:no-key"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ hook may one day ask for content, and is off.
 from __future__ import annotations
 
 import atexit
-import getpass
 import logging
 import os
 import threading
@@ -31,11 +30,13 @@ from app.security.audit import (
     chain_digest,
     key_id,
     new_signing_key,
+    os_actor,
     public_key_of,
     seal,
     sign_checkpoint,
     verify_entries,
 )
+from app.security.audit import api_actor as api_actor  # the doors name their callers with it
 from app.security.audit_files import header, line, read_checkpoints
 from app.security.secrets import AUDIT_KEY
 
@@ -69,17 +70,6 @@ class AuditKeys:
     @property
     def public_key(self) -> bytes:
         return public_key_of(self.signing_key)
-
-
-def os_actor() -> str:
-    try:
-        return "os:" + getpass.getuser()
-    except (KeyError, OSError):
-        return "os:unknown"
-
-
-def api_actor(key_id_: str | None) -> str:
-    return f"api-key:{key_id_}" if key_id_ else "api:no-key"
 
 
 def content_allowed() -> bool:

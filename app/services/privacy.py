@@ -92,8 +92,6 @@ def export_archive(ctx: AppContext, store: Store, out: Path, *, progress: Progre
     once complete and on disk, so a full disk, an error or ``cancel`` leaves no half
     archive. ``progress(done, total)`` counts conversations and the other parts.
     """
-    from app.services.audit import record
-
     out = Path(out).expanduser().resolve()
     if out.is_dir():
         raise PrivacyError(f"{out} is a folder: give the name of the archive to write.")
@@ -112,7 +110,7 @@ def export_archive(ctx: AppContext, store: Store, out: Path, *, progress: Progre
         os.replace(tmp, out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        record(ctx, "privacy.export", "data:all", "failed", {"error": exc.errno or 0})
+        ctx.audit.record("privacy.export", "data:all", "failed", {"error": exc.errno or 0})
         raise _write_error(exc, out) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -120,8 +118,8 @@ def export_archive(ctx: AppContext, store: Store, out: Path, *, progress: Progre
     report = ExportReport(str(out), counts["conversations"], counts["messages"],
                           counts["documents"], counts["audit_records"], out.stat().st_size,
                           counts["filtered"])
-    record(ctx, "privacy.export", "data:all", "ok",
-           {k: v for k, v in report.as_dict().items() if k != "path"})
+    ctx.audit.record("privacy.export", "data:all", "ok",
+                     {k: v for k, v in report.as_dict().items() if k != "path"})
     return report
 
 
@@ -230,7 +228,7 @@ def _key_json(key: Any) -> dict[str, Any]:
 
 def _audit_about_user(ctx: AppContext, store: Store, ids: set[str]) -> list[AuditEntry]:
     """Audit records of this user's doing, or about one of their records."""
-    from app.services.audit import os_actor
+    from app.security.audit import os_actor
     from app.store import audit as audit_store
 
     me = os_actor()
