@@ -552,10 +552,16 @@ class MainWindow(QMainWindow):
                               "is kept %1.").replace("%1", kept)
         else:
             storage = self.tr("Your conversations are not encrypted.")
+        from app.services.doctor import shipped_sbom
+
+        sbom = shipped_sbom()
+        contents = (self.tr("What this install contains (SBOM, CycloneDX): %1").replace(
+            "%1", str(sbom)) if sbom else self.tr(
+            "This install carries no software bill of materials (SBOM); installers do."))
         QMessageBox.about(self, self.tr("About Open-AutoGLM"), self.tr(
             "Open-AutoGLM %1\n\nA desktop assistant that runs a language model entirely on this "
             "computer. Only signed models are loaded; nothing leaves the machine.").replace(
-                "%1", __version__) + "\n\n" + storage + "\n" + store.path)
+                "%1", __version__) + "\n\n" + storage + "\n" + store.path + "\n\n" + contents)
 
     # -- remembered state ---------------------------------------------------------------------
 

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import platform
 import sys
+from pathlib import Path
 from typing import Any
 
 from app import __version__
+from app.config import RESOURCES_DIR
 from app.errors import AppError
 from app.services.context import AppContext
+
+# Where an installed bundle carries its CycloneDX SBOM, under the shipped resources.
+SBOM_FILE = Path("sbom") / "open-autoglm.cdx.json"
+NO_SBOM = ("this install carries no SBOM (a checkout or a pip install; "
+           "`make sbom` writes one to build/sbom/)")
+
+
+def shipped_sbom(resources: Path | None = None) -> Path | None:
+    """The SBOM shipped inside this install, if it has one (bundles and packages do)."""
+    path = (RESOURCES_DIR if resources is None else resources) / SBOM_FILE
+    return path if path.is_file() else None
 
 
 def diagnose(ctx: AppContext, model: str | None = None) -> dict[str, Any]:
@@ -65,5 +78,7 @@ def diagnose(ctx: AppContext, model: str | None = None) -> dict[str, Any]:
 
     report["store"] = store_status(ctx).as_dict()
     report["trusted_keys"] = [k.key_id for k in ctx.trust.list()]
+    sbom = shipped_sbom()
+    report["sbom"] = str(sbom) if sbom else None
     report["network"] = "no connections: no sync server or API is configured"
     return report
