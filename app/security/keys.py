@@ -173,7 +173,7 @@ def system_trust_dir() -> Path:
     ``trust`` folder beside the administrator's policy (an organisation build of the
     package puts its extra keys there). Only an administrator can write it; a user may
     still untrust one of its keys for themselves."""
-    from app.security.policy import policy_path
+    from app.security.policy_location import policy_path
 
     return policy_path().with_name("trust")
 

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.config import APP_NAME, SETTINGS
+from app.config import SETTINGS
 from app.errors import (
     ConfigError,
     ModelRefused,
@@ -39,6 +39,7 @@ from app.errors import (
     UnsignedNotAllowed,
     UntrustedSigner,
 )
+from app.security.policy_location import admin_key_path, policy_path
 from app.security.roles import BUILT_IN_ROLES, Role, parse_roles
 from app.security.safety.rules import SafetyRules, parse_safety
 
@@ -46,9 +47,7 @@ if TYPE_CHECKING:
     from app.security.keys import TrustStore
 
 log = logging.getLogger(__name__)
-POLICY_ENV = "AUTOGLM_POLICY_FILE"
 POLICY_FORMAT = "autoglm-policy/1"
-ADMIN_KEY_FILE = "policy-admin.pub"  # the administrator's public key, beside the policy
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _SIGNATURE_FIELDS = ("format", "signer", "signed_at", "signature")
@@ -171,19 +170,6 @@ class Policy:
 
 def _declared(setting: str) -> bool:
     return any(s.name == setting for s in SETTINGS)
-
-
-def policy_path() -> Path:
-    env = os.environ.get(POLICY_ENV)
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.site_config_dir(APP_NAME, appauthor=False)) / "policy.json"
-
-
-def admin_key_path(policy_file: Path | None = None) -> Path:
-    return (policy_file or policy_path()).with_name(ADMIN_KEY_FILE)
 
 
 # -- reading -----------------------------------------------------------------------------------
