@@ -87,6 +87,12 @@ class CollectionChooser(QWidget):
     def actions_by_name(self) -> dict[str, QAction]:
         return {a.text(): a for a in self.menu.actions() if a.isCheckable()}
 
+    def add_control(self, widget: QWidget) -> None:
+        """Put another of the conversation's choices on this row (the tools menu)."""
+        row = self.layout()
+        if isinstance(row, QHBoxLayout):
+            row.insertWidget(row.count() - 1, widget)  # before the stretch
+
     def _toggle(self, name: str, on: bool) -> None:
         chosen = [n for n in self._chosen if n != name]
         if on:

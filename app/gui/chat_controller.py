@@ -22,6 +22,7 @@ from app.gui.workers import ReplyWorker
 
 if TYPE_CHECKING:
     from app.gui.chat_collections import CollectionChooser
+    from app.gui.chat_tools import ToolApproval, ToolsChooser
     from app.gui.chat_view import ChatView
     from app.gui.composer import Composer
     from app.gui.conversation_list import ConversationList
@@ -85,6 +86,11 @@ class ChatController(QObject):
         self.chooser: CollectionChooser | None = None
         self.documents: Documents | None = None
         self._choice_shown_for: str | None = None
+        # The tools the open conversation may call (see attach_tools).
+        self.tools_chooser: ToolsChooser | None = None
+        self._tools_shown_for: str | None = None
+        self._tool_loads = 0
+        self.approval: ToolApproval | None = None  # the question on screen, if any
         conversation_list.selected.connect(self.open)
         conversation_list.new_requested.connect(self.new_chat)
         conversation_list.search_changed.connect(lambda _q: self.refresh_list())
@@ -145,6 +151,7 @@ class ChatController(QObject):
         self.ready.emit()
         self.refresh_list()
         self.chat.show_conversation(None)
+        self._show_tools(None)
 
     def _notice(self) -> str:
         """Said once, above the chat: the store is unencrypted, or its keys are in a file."""
@@ -182,6 +189,7 @@ class ChatController(QObject):
     def new_chat(self) -> None:
         self.current_id = None
         self._show_choice(None)
+        self._show_tools(None)
         self._pending_new = False
         self.list.list.clearSelection()
         self.list.list.setCurrentItem(None)
@@ -236,6 +244,7 @@ class ChatController(QObject):
         if not self.generating:
             self.update_context_usage()
         self._show_choice(view.id)
+        self._show_tools(view.id)
         self.shown.emit(view.id)
 
     def _window(self) -> int:
@@ -264,6 +273,11 @@ class ChatController(QObject):
         leaf = self._leaves.get(cid) if cid is not None else None  # continue the branch shown
         choice = self.chooser.choice() if self.chooser is not None else None
         docs = self._documents() if choice else None
+        tools = self.tools_chooser.chosen() if self.tools_chooser is not None else []
+        if tools and not choice:  # answered with the conversation's tools
+            required = self.tools_chooser is not None and self.tools_chooser.required()
+            self._send_with_tools(convs, cid, text, tools, required)
+            return
 
         def start(cancel: threading.Event) -> Reply:
             from app.services import doc_chat
@@ -325,10 +339,61 @@ class ChatController(QObject):
 
         self._start(start, cid)
 
+    def _send_with_tools(self, convs: Conversations, cid: str | None, text: str,
+                         tools: list[str], required: bool) -> None:
+        """Send ``text`` in a reply that may call ``tools`` (a new chat gets them first)."""
+        from app.gui.workers import ToolsReplyWorker
+
+        def start(cancel: threading.Event, **hooks: Any) -> Any:
+            from app.services.conversation_tools import send_with_tools, set_tools
+            from app.services.conversations import fallback_title
+
+            target = cid
+            if target is None:
+                target = convs.create(title=fallback_title(text)).id
+                self._provisional.add(target)
+                set_tools(convs, target, tools, required)
+            return send_with_tools(convs, target, text, cancel=cancel,
+                                   on_start=hooks["begun"], on_call=hooks["on_call"],
+                                   on_text=hooks["on_text"], approve=hooks["approve"])
+
+        self._pending_new = cid is None
+        self.chat.begin_pending(text)
+        worker = ToolsReplyWorker(start, cid or "")
+        worker.tool_called.connect(self._tool_called)
+        worker.approval_needed.connect(self._ask_approval)
+        self._start(start, cid, text, worker=worker)
+
+    def _tool_called(self, call: object) -> None:
+        from app.gui.chat_tools import add_tool_call
+
+        if self._viewing_live() and is_alive(self.chat) and self.chat.live is not None:
+            add_tool_call(self.chat.live, call)
+
+    def _ask_approval(self, name: str, arguments: object) -> None:
+        """Ask the user, without blocking the window, whether the tool may run."""
+        from app.gui.chat_tools import ToolApproval
+
+        worker = self.worker
+        if worker is None or not hasattr(worker, "answer"):
+            return
+        dialog = ToolApproval(name, dict(arguments) if isinstance(arguments, dict) else {},
+                              self.chat.window())
+        self.approval = dialog
+
+        def decided(allowed: bool) -> None:
+            worker.answer(allowed)
+            if self.approval is dialog:
+                self.approval = None
+            dialog.deleteLater()
+
+        dialog.decided.connect(decided)
+        dialog.open()
+
     def _start(self, start: Callable[[threading.Event], Reply], cid: str | None,
-               text: str = "") -> None:
+               text: str = "", worker: Any = None) -> None:
         self._sent_text = text
-        worker = ReplyWorker(start, cid or "")
+        worker = worker or ReplyWorker(start, cid or "")
         worker.started.connect(self._reply_started)
         worker.token.connect(self._token)
         worker.finished.connect(self._reply_finished)
@@ -343,6 +408,8 @@ class ChatController(QObject):
     def stop(self) -> None:
         if self.worker is not None:
             self.worker.cancel.set()
+        if self.approval is not None:  # Stop while a tool waits: it is denied
+            self.approval.reject()
 
     def _set_generating(self, on: bool) -> None:
         self.composer.set_generating(on)
@@ -441,9 +508,62 @@ class ChatController(QObject):
 
     def attach_collections(self, chooser: CollectionChooser) -> None:
         """Answer each question of a conversation from the collections ``chooser`` shows for
-        it (kept in the conversation's settings), citing their passages."""
+        it (kept in the conversation's settings), citing their passages; beside it, the
+        conversation's tools."""
+        from app.gui.chat_tools import ToolsChooser
+
         self.chooser = chooser
         chooser.changed.connect(self._choice_changed)
+        tools = ToolsChooser(chooser)
+        chooser.add_control(tools)
+        self.attach_tools(tools)
+
+    # -- tools: those a conversation's replies may call ----------------------------------------
+
+    def attach_tools(self, chooser: ToolsChooser) -> None:
+        self.tools_chooser = chooser
+        chooser.changed.connect(self._tools_changed)
+
+    def _show_tools(self, conversation_id: str | None, *, again: bool = False) -> None:
+        """The tools this computer offers, and those the open conversation has ticked;
+        found off the GUI thread (a tool server may have to start)."""
+        from app.services.conversation_tools import tool_choices, tools_required
+
+        convs = self.conversations
+        if self.tools_chooser is None or convs is None or (
+                not again and conversation_id is not None
+                and conversation_id == self._tools_shown_for):
+            return
+        self._tools_shown_for = conversation_id
+        self._tool_loads += 1
+        load = self._tool_loads
+
+        def find() -> tuple[list[Any], list[str], bool]:
+            problems: list[str] = []
+            choices = tool_choices(convs, conversation_id, problems)
+            required = tools_required(convs, conversation_id) if conversation_id else False
+            return choices, problems, required
+
+        def show(found: tuple[list[Any], list[str], bool]) -> None:
+            if load == self._tool_loads and self.tools_chooser is not None:
+                self.tools_chooser.set_choices(*found)
+
+        self.taskman.run(find, show, lambda exc: log.info("no tools to offer: %s", exc))
+
+    def _tools_changed(self, names: object, required: bool) -> None:
+        """Keep the ticked tools with the open conversation (a new chat gets them with its
+        first message); one the policy forbids is refused and the menu shown again."""
+        from app.services.conversation_tools import set_tools
+
+        convs, cid = self.conversations, self.current_id
+        if convs is None or cid is None or not isinstance(names, list):
+            return
+
+        def refused(exc: BaseException) -> None:
+            self.errors.show_exception(exc)
+            self._show_tools(cid, again=True)
+
+        self.taskman.run(lambda: set_tools(convs, cid, names, required), lambda _r: None, refused)
 
     def _documents(self) -> Documents | None:
         if self.documents is None and self.conversations is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.gui.chat_collections import attach_sources
+from app.gui.chat_tools import attach_tool_calls
 from app.gui.message_widget import MessageWidget
 from app.gui.qt import (
     QEvent,
@@ -125,6 +126,7 @@ class ChatView(QWidget):
         for i, (w, m) in enumerate(zip(self.widgets, messages, strict=True)):
             w.set_message(m, can_regenerate=i == last_assistant)
             attach_sources(w, m.stats)  # an answer from documents: its cited passages
+            attach_tool_calls(w, m.tool_calls)  # the tools it called, each a block
         self.summary_label.setVisible(bool(view.summary))
 
     def begin_pending(self, user_text: str | None) -> None:
@@ -177,6 +179,7 @@ class ChatView(QWidget):
              can_regenerate: bool = False) -> MessageWidget:
         w = MessageWidget(role, content, message=message, can_regenerate=can_regenerate)
         attach_sources(w, message.stats if message is not None else None)
+        attach_tool_calls(w, message.tool_calls if message is not None else ())
         w.regenerate_requested.connect(self.regenerate_requested)
         w.edit_submitted.connect(self.edit_requested)
         w.version_requested.connect(self.version_requested)

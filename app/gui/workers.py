@@ -123,3 +123,44 @@ class ImportWorker(Worker):
         self.phase.emit("verifying")
         return verify_entry(self.ctx, dest, progress=_Throttle(self.progress.emit),
                             cancel=self.cancel)
+
+
+class ToolsReplyWorker(Worker):
+    """Writes one reply with the conversation's tools: ``start(cancel, hooks)`` calls the
+    service; each call is reported by ``tool_called``, and a tool with effects waits for
+    the user, asked on the GUI thread through ``approval_needed`` and answered with
+    ``answer``; Stop (or closing the question) denies it."""
+
+    started = Signal(str, str)  # conversation id, message id of the reply
+    tool_called = Signal(object)  # the ToolCall, once made (or refused)
+    approval_needed = Signal(str, object)  # tool name, its arguments
+
+    def __init__(self, start: Callable[..., Any], conversation_id: str) -> None:
+        super().__init__()
+        self._start = start
+        self.conversation_id = conversation_id
+        self.message_id: str | None = None
+        self._decided = threading.Event()
+        self._allowed = False
+
+    def work(self) -> Any:
+        def begun(conversation_id: str, message_id: str) -> None:
+            self.conversation_id, self.message_id = conversation_id, message_id
+            self.started.emit(conversation_id, message_id)
+
+        return self._start(self.cancel, begun=begun, on_call=self.tool_called.emit,
+                           on_text=self.token.emit, approve=self._approve)
+
+    def answer(self, allowed: bool) -> None:
+        """The user's answer to the last ``approval_needed`` (any thread)."""
+        self._allowed = allowed
+        self._decided.set()
+
+    def _approve(self, name: str, arguments: dict[str, Any]) -> bool:
+        self._decided.clear()
+        self._allowed = False
+        self.approval_needed.emit(name, dict(arguments))
+        while not self._decided.wait(0.1):
+            if self.cancel.is_set():
+                return False
+        return self._allowed

@@ -17,14 +17,21 @@ from app.errors import AppError, Cancelled
 from app.services import tools as tool_service
 
 if TYPE_CHECKING:
-    from app.engine.types import SamplingParams
+    from app.engine.types import ReplyStats, SamplingParams
     from app.services.conversations import Conversations, MessageView
     from app.services.safety import SafetyEvent
     from app.tools.builtin import Tool
 
 SETTING = "tools"  # the conversation's own setting: the names of the tools it may call
+REQUIRED = "tool_choice"  # and whether each reply must call one first ("required")
 
 Approve = Callable[[str, dict[str, Any]], bool]
+
+
+def _no_stats() -> ReplyStats:
+    from app.engine.types import ReplyStats
+
+    return ReplyStats()
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,10 @@ class ToolsReply:
     calls: list[tool_service.ToolCall] = field(default_factory=list)
     safety: list[SafetyEvent] = field(default_factory=list)
     status: str = "streaming"
+    message_id: str = ""
+    stats: ReplyStats = field(default_factory=_no_stats)
+    context_used: int = 0  # tokens of the window the last step took
+    context_window: int = 0
 
 
 def enabled_tools(convs: Conversations, conversation_id: str) -> list[str]:
@@ -56,6 +67,12 @@ def enabled_tools(convs: Conversations, conversation_id: str) -> list[str]:
     conv, _ = convs._branch(conversation_id)
     names = conv.settings.get(SETTING) or []
     return [str(n) for n in names] if isinstance(names, list) else []
+
+
+def tools_required(convs: Conversations, conversation_id: str) -> bool:
+    """Whether each reply in this conversation must call a tool before it answers."""
+    conv, _ = convs._branch(conversation_id)
+    return conv.settings.get(REQUIRED) == "required"
 
 
 def tool_choices(convs: Conversations, conversation_id: str | None = None,
@@ -68,9 +85,11 @@ def tool_choices(convs: Conversations, conversation_id: str | None = None,
             for t in found.values()]
 
 
-def set_tools(convs: Conversations, conversation_id: str, names: Sequence[str]) -> list[str]:
+def set_tools(convs: Conversations, conversation_id: str, names: Sequence[str],
+              required: bool | None = None) -> list[str]:
     """Enable exactly ``names`` for the conversation (ToolForbidden for one the policy does
-    not allow, UnknownTool for one that does not exist); returns them."""
+    not allow, UnknownTool for one that does not exist), and with ``required`` have each
+    reply call one first (None: as it was); returns the names."""
     from app.security.policy import check_tool_allowed, load_policy
 
     policy = load_policy()
@@ -81,8 +100,11 @@ def set_tools(convs: Conversations, conversation_id: str, names: Sequence[str]) 
         tool_service.choose(tool_service.available(convs.store, settings=convs.ctx.settings,
                                                    policy=policy), names, policy)
     conv, _ = convs._branch(conversation_id)
+    settings = {**conv.settings, SETTING: names}
+    if required is not None:
+        settings[REQUIRED] = "required" if required else "auto"
     with convs.store.repo() as repo:
-        repo.update_conversation(conv.id, settings={**conv.settings, SETTING: names})
+        repo.update_conversation(conv.id, settings=settings)
     return names
 
 
@@ -97,20 +119,27 @@ def send_with_tools(
     params: SamplingParams | None = None,
     cancel: threading.Event | None = None,
     required: bool = False,
+    on_start: Callable[[str, str], None] | None = None,
 ) -> ToolsReply:
     """Save ``text`` as the user's next message and answer it with the conversation's
     tools: each call is kept with the reply as it is made, the answer is saved as it
     streams. ``approve`` is asked before each call of a tool with effects (None: never
-    allowed); ``required``: the model must call a tool first."""
+    allowed); ``required``: the model must call a tool first (as the conversation's own
+    setting may say too). ``on_start`` hears the
+    conversation's and the reply's ids once both messages are saved."""
     names = enabled_tools(convs, conversation_id)
     if not names:
         raise AppError("No tools are enabled for this conversation: choose some first.")
+    required = required or tools_required(convs, conversation_id)
     tools: list[Tool] = tool_service.choose(
         tool_service.available(convs.store, settings=convs.ctx.settings), names)
     job = convs.start_send(conversation_id, text, params=params, cancel=cancel,
                            prepare=convs._require_fit)
-    out = ToolsReply(job.conversation.id, safety=list(job.screened))
     reply_id = job.writer.message_id
+    out = ToolsReply(job.conversation.id, safety=list(job.screened), message_id=reply_id,
+                     context_window=job.model.engine.n_ctx)
+    if on_start is not None:
+        on_start(job.conversation.id, reply_id)
 
     def kept(call: tool_service.ToolCall) -> None:
         with convs.store.repo() as repo:  # kept as it is made: a later failure loses no call
@@ -132,6 +161,9 @@ def send_with_tools(
             approve=approve, on_call=kept, on_text=streamed, safety=job.safety,
             cancel=job.cancel)
         out.text, out.calls = result.text, result.calls
+        if result.stats is not None:
+            out.stats = result.stats
+            out.context_used = result.stats.prompt_tokens + result.stats.generated_tokens
         out.safety += result.safety
         stopped = result.stats is not None and result.stats.finish_reason == "cancelled"
         status = "interrupted" if stopped else "complete"
