@@ -49,7 +49,8 @@ def _set_conversation_tools(args: argparse.Namespace) -> int:
     convs = open_conversations_for(cli_context(args))
     try:
         cid = convs.get(args.id).id
-        names = set_tools(convs, cid, args.names)
+        required = None if args.tool_choice is None else args.tool_choice == "required"
+        names = set_tools(convs, cid, args.names, required)
     finally:
         convs.close()
     if args.json:
@@ -195,6 +196,8 @@ def add_tools_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                         help="choose the tools a saved conversation's replies may call")
     s.add_argument("id", help="the conversation (an id or a unique prefix)")
     s.add_argument("names", nargs="*", metavar="NAME", help="the tools (none: no tools)")
+    s.add_argument("--tool-choice", choices=("auto", "required"), default=None,
+                   help="required: each reply must call a tool before it answers")
     a = tsub.add_parser("ask", parents=[common],
                         help="continue a saved conversation with its tools")
     a.add_argument("id", help="the conversation (an id or a unique prefix)")

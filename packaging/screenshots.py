@@ -1,10 +1,13 @@
 """Render the main window to PNG: English and Chinese, light and dark, with a real
 conversation written by the default model; before it, the first-run view (the welcome)
-and a model dropped onto the window being imported, in English and Chinese.
+and a model dropped onto the window being imported, in English and Chinese; after it, a
+reply that called a tool (the calculator), its call shown as a block.
 
     python packaging/screenshots.py [--out build/screenshots] [--readme docs/screenshot.png]
+                                    [--tools-only]
 
-With ``--readme``, the English first-run view is also copied beside it (first-run.png).
+With ``--readme``, the English first-run view and the tool call are also copied beside it
+(first-run.png, tools.png). ``--tools-only`` renders the tool call alone.
 
 Runs offscreen (no display needed). Chinese needs a CJK font on the machine
 (Debian/Ubuntu: fonts-noto-cjk or fonts-wqy-microhei); without one the Chinese
@@ -37,6 +40,8 @@ SHOTS = [("en", "light"), ("en", "dark"), ("zh_CN", "light"), ("zh_CN", "dark")]
 FIRST_RUN_LANGUAGES = ("en", "zh_CN")
 DROP_SHOT_AT = 0.4  # the drop-import shot is taken once this much of the copy is done
 SIZE = (1180, 760)
+TOOLS_PROMPT = "What is 17 times 23? Answer with the number."
+TOOLS = ["calculator"]
 
 
 def has_cjk_font() -> bool:
@@ -52,6 +57,8 @@ def main() -> int:
     parser.add_argument("--readme", type=Path, default=None,
                         help="also copy the English light shot here (e.g. docs/screenshot.png)")
     parser.add_argument("--tokens", type=int, default=120)
+    parser.add_argument("--tools-only", action="store_true",
+                        help="only the reply that calls a tool")
     args = parser.parse_args()
 
     from app.catalog.catalog import default_model_path
@@ -156,8 +163,7 @@ def main() -> int:
 
     def shoot(i: int) -> None:
         if i >= len(SHOTS):
-            window.close()
-            app.quit()
+            tools_scenario()
             return
         language, theme = SHOTS[i]
         ctx.settings.set("language", language)
@@ -173,20 +179,74 @@ def main() -> int:
         print(path)
         shoot(i + 1)
 
+    # -- a reply that calls a tool: ticked in the Tools menu, required, its call shown ---------
+
+    tools_shot: list[Path] = []
+
+    def tools_scenario() -> None:
+        ctx.settings.set("language", "en")
+        ctx.settings.set("theme", "light")
+        window.controller.reply_finished.disconnect(after_reply)
+        window.dismiss_welcome()
+        window.controller.new_chat()
+        QTimer.singleShot(300, tick_tools)
+
+    def tick_tools() -> None:
+        chooser = window.controller.tools_chooser
+        actions = chooser.actions_by_name() if chooser is not None else {}
+        if window.taskman.pending or not all(name in actions for name in TOOLS):
+            QTimer.singleShot(200, tick_tools)  # the menu is still being filled
+            return
+        for name in TOOLS:
+            actions[name].trigger()
+        if chooser.require_action is not None:
+            chooser.require_action.trigger()
+        window.controller.reply_finished.connect(tool_replied)
+        window.composer.set_text(TOOLS_PROMPT)
+        window.composer.submit()
+
+    def tool_replied(_reply: object) -> None:
+        window.controller.reply_finished.disconnect(tool_replied)
+        settle(save_tools)
+
+    def settle(then: object) -> None:
+        if window.taskman.pending:
+            QTimer.singleShot(200, lambda: settle(then))
+        else:
+            QTimer.singleShot(600, then)  # type: ignore[arg-type]
+
+    def save_tools() -> None:
+        path = args.out / "tools-en-light.png"
+        window.grab().save(str(path))
+        tools_shot.append(path)
+        print(path)
+        window.close()
+        app.quit()
+
     window.controller.reply_finished.connect(after_reply)
-    window.model_ready.connect(lambda _m: QTimer.singleShot(0, first_run_shots))
+    start = tools_scenario if args.tools_only else first_run_shots
+    window.model_ready.connect(lambda _m: QTimer.singleShot(0, start))
     window.model_failed.connect(lambda message: (print("model failed:", message), app.quit()))
     QTimer.singleShot(0, window.start)
     app.exec()
+    if args.tools_only:
+        if not tools_shot:
+            return 1
+        if args.readme is not None:
+            args.readme.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(tools_shot[0], args.readme.parent / "tools.png")
+            print(args.readme.parent / "tools.png")
+        return 0
     main_shots = [w for w in written if w.name.startswith("main-")]
     if len(main_shots) != len(SHOTS) or len(first_run) != len(FIRST_RUN_LANGUAGES) \
-            or len(written) != len(SHOTS) + len(FIRST_RUN_LANGUAGES):
+            or len(written) != len(SHOTS) + len(FIRST_RUN_LANGUAGES) or not tools_shot:
         return 1
     if args.readme is not None:
         args.readme.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(main_shots[0], args.readme)
         shutil.copyfile(first_run[0], args.readme.parent / "first-run.png")
-        print(args.readme, args.readme.parent / "first-run.png")
+        shutil.copyfile(tools_shot[0], args.readme.parent / "tools.png")
+        print(args.readme, args.readme.parent / "first-run.png", args.readme.parent / "tools.png")
     return 0
 
 

@@ -181,10 +181,10 @@ class ToolCallView(QFrame):
 def add_tool_call(widget: QWidget, call: Any) -> ToolCallView:
     """Show ``call`` in a message's widget, after the calls already there and above the
     reply's text (the calls came first)."""
+    shown = len(tool_call_views(widget))
     view = ToolCallView(call, widget)
     layout = widget.layout()
     if isinstance(layout, QVBoxLayout):
-        shown = len(tool_call_views(widget))
         layout.insertWidget(1 + shown, view)  # 0 is the header
     return view
 
