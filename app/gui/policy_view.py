@@ -100,7 +100,19 @@ class PolicyDialog(QDialog):
              self.tr("Allowed") if d["serve_off_loopback"] else self.tr("Forbidden")),
             (self.tr("API roles"), ", ".join(d["roles"])),
             (self.tr("Locked settings"), locked or self.tr("None")),
+            (self.tr("Tools the model may call"), self._tools(d["tools"])),
+            (self.tr("Function calling on the API"),
+             self.tr("Allowed") if d["tools"]["api_function_calling"] else self.tr("Forbidden")),
         ]
+
+    def _tools(self, tools: dict[str, Any]) -> str:
+        if not tools["enabled"]:
+            return self.tr("None")
+        which = (self.tr("Only: %1").replace("%1", ", ".join(tools["allowed"]))
+                 if tools["allowed"] is not None else self.tr("Any"))
+        if not tools["mcp_servers"]:
+            which += " " + self.tr("(no MCP servers)")
+        return which
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:

@@ -72,3 +72,19 @@ def test_a_tool_call_is_asked_for_shown_as_a_block_and_stored(
     stored = window.controller.conversations.get(cid).messages[-1]
     assert [(c.outcome, c.result) for c in stored.tool_calls] == [
         ("ok", f"Saved the note: {notes(folder)[0]}")]
+
+
+def test_the_policy_view_says_which_tools_the_model_may_call(
+    qtbot, ctx, gui_settings, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from app.gui.policy_view import PolicyDialog
+    from tests.policy_helpers import write_policy
+
+    write_policy(tmp_path / "no-policy.json", {"tools": {
+        "allowed": ["calculator", "files.*"], "mcp_servers": False,
+        "api_function_calling": False}})
+    dialog = PolicyDialog(ctx)
+    qtbot.addWidget(dialog)
+    rows = dialog.rows()
+    assert rows["Tools the model may call"] == "Only: calculator, files.* (no MCP servers)"
+    assert rows["Function calling on the API"] == "Forbidden"
