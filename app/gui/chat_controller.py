@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import AppError
-from app.gui.qt import QObject, Signal, is_alive
+from app.gui.qt import QObject, QWidget, Signal, is_alive
 from app.gui.workers import ReplyWorker
 
 if TYPE_CHECKING:
@@ -91,6 +91,7 @@ class ChatController(QObject):
         self._tools_shown_for: str | None = None
         self._tool_loads = 0
         self.approval: ToolApproval | None = None  # the question on screen, if any
+        self.servers_dialog: QWidget | None = None  # the MCP servers dialog, once opened
         conversation_list.selected.connect(self.open)
         conversation_list.new_requested.connect(self.new_chat)
         conversation_list.search_changed.connect(lambda _q: self.refresh_list())
@@ -523,6 +524,17 @@ class ChatController(QObject):
     def attach_tools(self, chooser: ToolsChooser) -> None:
         self.tools_chooser = chooser
         chooser.changed.connect(self._tools_changed)
+        chooser.servers_requested.connect(self.edit_tool_servers)
+
+    def edit_tool_servers(self) -> None:
+        """The MCP servers dialog; once saved, the Tools menu lists their tools."""
+        from app.gui.tool_servers import ToolServersDialog
+
+        dialog = ToolServersDialog(self.ctx.settings, self.chat.window())
+        self.servers_dialog = dialog
+        dialog.accepted.connect(lambda: self._show_tools(self.current_id, again=True))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
 
     def _show_tools(self, conversation_id: str | None, *, again: bool = False) -> None:
         """The tools this computer offers, and those the open conversation has ticked;

@@ -34,6 +34,7 @@ class ToolsChooser(QWidget):
     ``changed`` gives the names ticked when the user changes them."""
 
     changed = Signal(object, bool)  # the names ticked, and whether a reply must call one
+    servers_requested = Signal()  # "MCP servers…": the user wants to configure them
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +105,11 @@ class ToolsChooser(QWidget):
             note = QAction(problem[:120], self.menu)
             note.setEnabled(False)
             self.menu.addAction(note)
+        self.menu.addSeparator()
+        self.servers_action = QAction(self.tr("MCP servers…"), self.menu)
+        self.servers_action.setObjectName("toolServers")
+        self.servers_action.triggered.connect(self.servers_requested.emit)
+        self.menu.addAction(self.servers_action)
 
     def actions_by_name(self) -> dict[str, QAction]:
         return {str(a.data()): a for a in self.menu.actions() if a.isCheckable()}

@@ -98,6 +98,16 @@ def mcp_servers(settings: Settings) -> list[McpServer]:
     return servers_from(settings.get(SETTING))
 
 
+def set_mcp_servers(settings: Settings, servers: Any) -> list[McpServer]:
+    """Configure the MCP servers (a list of {name, command, args, effects, timeout});
+    ConfigError names the first mistake and nothing is changed."""
+    from app.tools.mcp import SETTING, servers_from
+
+    found = servers_from(servers)
+    settings.set(SETTING, list(servers or []))
+    return found
+
+
 def _add_mcp_tools(tools: dict[str, Tool], settings: Settings) -> list[str]:
     from app.tools.mcp import server_tools
 

@@ -88,3 +88,23 @@ def test_the_policy_view_says_which_tools_the_model_may_call(
     rows = dialog.rows()
     assert rows["Tools the model may call"] == "Only: calculator, files.* (no MCP servers)"
     assert rows["Function calling on the API"] == "Forbidden"
+
+
+def test_mcp_servers_are_configured_from_the_tools_menu_and_a_mistake_is_named(
+    qtbot, ctx, make_window, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    window = make_window()
+    chooser = window.controller.tools_chooser
+    chooser.servers_action.trigger()
+    dialog = window.controller.servers_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.editor.setPlainText('[{"name": "web", "command": "https://example.org/mcp"}]')
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert "only local programs" in dialog.error.text() and dialog.isVisible()
+    assert ctx.settings.get("mcp_servers") == []  # nothing saved
+    import json
+
+    dialog.editor.setPlainText(json.dumps([notes_server(tmp_path / "notes")]))
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert ctx.settings.get("mcp_servers")[0]["name"] == "notes"
+    qtbot.waitUntil(lambda: "notes.add_note" in chooser.actions_by_name(), timeout=WAIT_MS)
