@@ -31,8 +31,11 @@ def test_tools_set_for_a_conversation_are_used_by_tools_ask_and_kept_with_it(
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["tool_calls"][0]["name"] == "calculator" and data["status"] == "complete"
-    shown = json.loads(autoglm("history", "show", cid, "--json").stdout)
-    assert shown["messages"][-1]["tool_calls"] == data["tool_calls"]
+    with open_conversations(open_context()) as convs:
+        kept = convs.get(cid).messages[-1]
+    assert kept.id == data["message_id"]
+    assert [(c.name, c.arguments, c.result) for c in kept.tool_calls] == [
+        (c["name"], c["arguments"], c["result"]) for c in data["tool_calls"]]
 
     write_policy(tmp_path / "no-policy.json", {"tools": {"enabled": False}})
     forbidden = autoglm("tools", "set", cid[:8], "calculator")
