@@ -18,6 +18,7 @@ import logging
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -289,20 +290,33 @@ def _result_text(result: Any) -> str:
 
 # -- the servers of this process ---------------------------------------------------------------
 
+RETRY_AFTER_S = 30.0  # a server that would not start is not tried again sooner
+
 _pool_lock = threading.Lock()
 _pool: dict[McpServer, McpConnection] = {}
+_failed: dict[McpServer, tuple[float, str]] = {}  # when it last failed to start, and why
 
 
 def connection(server: McpServer) -> McpConnection:
-    """The running connection to ``server``, started (again) when it is not running."""
+    """The running connection to ``server``, started (again) when it is not running; a
+    server that failed to start moments ago fails again at once, with the same message
+    (so that listing tools does not wait on it every time)."""
     with _pool_lock:
         conn = _pool.get(server)
         if conn is not None and conn.alive:
             return conn
         if conn is not None:
             conn.close()
+        failed = _failed.get(server)
+        if failed is not None and time.monotonic() - failed[0] < RETRY_AFTER_S:
+            raise ToolFailed(failed[1])
         conn = McpConnection(server)
-        conn.start()
+        try:
+            conn.start()
+        except ToolFailed as exc:
+            _failed[server] = (time.monotonic(), str(exc))
+            raise
+        _failed.pop(server, None)
         _pool[server] = conn
         return conn
 
@@ -312,6 +326,7 @@ def close_all() -> None:
     with _pool_lock:
         conns = list(_pool.values())
         _pool.clear()
+        _failed.clear()
     for conn in conns:
         conn.close()
 

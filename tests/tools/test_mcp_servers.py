@@ -54,13 +54,14 @@ def test_a_server_that_hangs_or_dies_fails_that_call_with_a_message_and_starts_a
     assert starts(folder) == 2  # started again after it died
 
 
-def test_a_server_that_cannot_start_is_named_and_the_other_tools_stay(
+def test_a_server_that_cannot_start_is_named_the_other_tools_stay_and_it_is_not_retried_at_once(
     ctx: Any, tmp_path: Path
 ) -> None:
     ctx.settings.set("mcp_servers", [
         {"name": "missing", "command": str(tmp_path / "no-such-program")},
         {"name": "fails", "command": sys.executable,
-         "args": ["-c", "import sys; sys.exit('cannot open the archive')"]},
+         "args": ["-c", "import sys; open(sys.argv[1], 'a').write('x');"
+                        "sys.exit('cannot open the archive')", str(tmp_path / "tries")]},
     ])
     problems: list[str] = []
     tools = tool_service.available(settings=ctx.settings, problems=problems)
@@ -69,6 +70,10 @@ def test_a_server_that_cannot_start_is_named_and_the_other_tools_stay(
     assert "No such file or directory" in problems[0]
     assert problems[1].startswith("the tool server 'fails' could not start")
     assert "cannot open the archive" in problems[1]
+    again: list[str] = []
+    tool_service.available(settings=ctx.settings, problems=again)
+    assert again == problems  # said again at once: not started again so soon
+    assert (tmp_path / "tries").read_text() == "x"
 
 
 @pytest.mark.parametrize(("entry", "message"), [
