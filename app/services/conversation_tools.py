@@ -131,8 +131,12 @@ def send_with_tools(
     if not names:
         raise AppError("No tools are enabled for this conversation: choose some first.")
     required = required or tools_required(convs, conversation_id)
-    tools: list[Tool] = tool_service.choose(
-        tool_service.available(convs.store, settings=convs.ctx.settings), names)
+    problems: list[str] = []
+    found = tool_service.available(convs.store, settings=convs.ctx.settings, problems=problems)
+    try:
+        tools: list[Tool] = tool_service.choose(found, names)
+    except tool_service.UnknownTool as exc:  # a server that would not start says why
+        raise tool_service.UnknownTool("; ".join([str(exc), *problems])) from None
     job = convs.start_send(conversation_id, text, params=params, cancel=cancel,
                            prepare=convs._require_fit)
     reply_id = job.writer.message_id

@@ -91,3 +91,17 @@ def test_a_tool_the_policy_forbids_cannot_be_enabled_for_a_conversation(
         set_tools(convs, conv.id, ["calculator"])
     assert enabled_tools(convs, conv.id) == []
     assert [c.name for c in tool_choices(convs, conv.id)] == ["current_time"]
+
+
+def test_a_reply_whose_tool_server_will_not_start_is_refused_saying_why_and_saves_nothing(
+    convs: Conversations, tmp_path: Path
+) -> None:
+    from app.services.tools import UnknownTool
+
+    convs.ctx.settings.set("mcp_servers", [{"name": "gone", "command": str(tmp_path / "nothing")}])
+    conv = convs.create()
+    with convs.store.repo() as repo:  # enabled while the server still worked
+        repo.update_conversation(conv.id, settings={"tools": ["gone.lookup"]})
+    with pytest.raises(UnknownTool, match="the tool server 'gone' could not start"):
+        send_with_tools(convs, conv.id, "Look it up.", approve=None, params=GREEDY)
+    assert convs.get(conv.id).messages == ()
