@@ -199,3 +199,37 @@ def test_the_sbom_command_says_in_one_line_when_the_wheelhouse_is_empty(
     assert capsys.readouterr().err.strip().splitlines() == [
         f"sbom: {tmp_path / 'empty'}: no wheels here (run `make wheelhouse` first)"]
     assert not (tmp_path / "out.json").exists()
+
+
+def test_a_bundle_sbom_reads_llama_cpp_from_its_library_and_the_model_it_ships(tmp_path: Path) -> None:
+    """A bundle laid out as PyInstaller's one folder is (``_internal/`` beside the
+    executable; no package metadata, no CMake files), from this environment's own files."""
+    import shutil
+
+    import llama_cpp
+    import PySide6
+
+    bundle = tmp_path / "open-autoglm"
+    internal = bundle / "_internal"
+    for src, rel in [
+        (Path(PySide6.__file__).parent / "Qt" / "lib" / "libQt6Core.so.6", "PySide6/Qt/lib/libQt6Core.so.6"),
+        (next((Path(llama_cpp.__file__).parent / "lib").glob("libggml-base.so.0")), "llama_cpp/lib/libggml-base.so.0"),
+        (Path(sbom.__file__).parents[1] / "app" / "__init__.py", "app/__init__.py"),
+        (MODEL, f"resources/models/{MODEL.name}"),  # type: ignore[union-attr]
+        (find_manifest(MODEL), f"resources/manifests/{MODEL.name}.manifest.json"),  # type: ignore[arg-type,union-attr]
+        (RESOURCES_DIR / "trust" / "open-autoglm-release.pub", "resources/trust/open-autoglm-release.pub"),
+    ]:
+        (internal / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, internal / rel)  # type: ignore[arg-type]
+    out = tmp_path / "bundle.cdx.json"
+    sbom.write_sbom(sbom.from_bundle(bundle), out)
+    text = out.read_text(encoding="utf-8")
+    _assert_valid(text)
+    doc = json.loads(text)
+    comps = _components(doc)
+    assert _props({"properties": doc["metadata"]["properties"]})["open-autoglm:sbom:source"] == "bundle"
+    assert comps["llama.cpp"]["version"] == _installed_llama_commit()
+    assert comps["Qt"]["version"] == "6.12.0"
+    assert comps[MODEL.name]["hashes"][0]["content"] == MANIFEST.sha256  # type: ignore[union-attr]
+    assert {"PySide6_Essentials", "llama_cpp_python"} <= set(comps)
+    assert "pytest" not in comps  # only what the bundle holds, not all this environment has
