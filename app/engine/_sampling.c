@@ -9,6 +9,11 @@
  * then the rest of the chain runs over those n, sorted, as the chain would
  * have seen them. The chosen token is the same.
  *
+ * On a GPU the cut can be made in the model's graph instead (llama.cpp's backend
+ * sampling with a top-k chain attached to the context): then only those
+ * candidates and their logits come back, and sample_cut() runs the chain over
+ * the top n of them, exactly as sample() would over the whole vocabulary.
+ *
  * llama.cpp's functions are reached through addresses handed over once by
  * bind(), so that this file needs neither llama.h nor a link to libllama; the
  * two structs below mirror llama.h of the llama-cpp-python release pinned in
@@ -37,10 +42,15 @@ typedef struct {
 typedef float *(*get_logits_ith_fn)(void *ctx, int32_t i);
 typedef void (*sampler_apply_fn)(void *smpl, token_data_array *cur);
 typedef void (*sampler_accept_fn)(void *smpl, int32_t token);
+typedef int32_t *(*get_sampled_candidates_ith_fn)(void *ctx, int32_t i);
+typedef uint32_t (*get_sampled_count_ith_fn)(void *ctx, int32_t i);
 
 static get_logits_ith_fn get_logits_ith;
 static sampler_apply_fn sampler_apply;
 static sampler_accept_fn sampler_accept;
+static get_logits_ith_fn get_sampled_logits_ith;
+static get_sampled_candidates_ith_fn get_sampled_candidates_ith;
+static get_sampled_count_ith_fn get_sampled_logits_count_ith;
 
 /* Min-heap on logit: the root is the smallest of the n kept so far. */
 static void sift_down(token_data *h, int n, int i)
@@ -116,24 +126,34 @@ static void *as_pointer(PyObject *o)
 static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "bind(get_logits_ith, sampler_apply, sampler_accept)");
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError,
+                        "bind(get_logits_ith, sampler_apply, sampler_accept, get_sampled_logits_ith, "
+                        "get_sampled_candidates_ith, get_sampled_logits_count_ith)");
         return NULL;
     }
-    void *a = as_pointer(args[0]), *b = as_pointer(args[1]), *c = as_pointer(args[2]);
+    void *p[6];
+    for (int i = 0; i < 6; i++)
+        p[i] = as_pointer(args[i]);
     if (PyErr_Occurred())
         return NULL;
-    if (!a || !b || !c) {
+    if (!p[0] || !p[1] || !p[2]) {
         PyErr_SetString(PyExc_ValueError, "a llama.cpp function address is null");
         return NULL;
     }
-    get_logits_ith = (get_logits_ith_fn)a;
-    sampler_apply = (sampler_apply_fn)b;
-    sampler_accept = (sampler_accept_fn)c;
+    get_logits_ith = (get_logits_ith_fn)p[0];
+    sampler_apply = (sampler_apply_fn)p[1];
+    sampler_accept = (sampler_accept_fn)p[2];
+    /* The backend sampling functions: null where this llama.cpp lacks them. */
+    get_sampled_logits_ith = (get_logits_ith_fn)p[3];
+    get_sampled_candidates_ith = (get_sampled_candidates_ith_fn)p[4];
+    get_sampled_logits_count_ith = (get_sampled_count_ith_fn)p[5];
     Py_RETURN_NONE;
 }
 
 #define STACK_CANDIDATES 512
+
+static PyObject *run_chain(void *chain, const float *logits, const int32_t *ids, long n, long n_keep);
 
 /* sample(chain, n_vocab, n_keep, ctx, idx) -> token */
 static PyObject *sample(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -163,11 +183,21 @@ static PyObject *sample(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_RuntimeError, "llama.cpp returned no logits for this position");
         return NULL;
     }
+    return run_chain(chain, logits, NULL, n_vocab, n_keep);
+}
+
+/* The chain over the top n_keep of n logits (ids[i] is the token of logits[i], or i
+ * where ids is NULL); the chosen token is accepted and returned. */
+static PyObject *run_chain(void *chain, const float *logits, const int32_t *ids, long n, long n_keep)
+{
     token_data stack[STACK_CANDIDATES];
     token_data *buf = n_keep <= STACK_CANDIDATES ? stack : malloc(sizeof(token_data) * (size_t)n_keep);
     if (!buf)
         return PyErr_NoMemory();
-    token_data_array cur = {buf, (size_t)top_n(logits, (int)n_vocab, (int)n_keep, buf), -1, true};
+    token_data_array cur = {buf, (size_t)top_n(logits, (int)n, (int)n_keep, buf), -1, true};
+    if (ids)
+        for (size_t i = 0; i < cur.size; i++)
+            buf[i].id = ids[buf[i].id];
     sampler_apply(chain, &cur);
     int32_t token = -1;
     if (cur.selected >= 0 && (size_t)cur.selected < cur.size)
@@ -182,11 +212,54 @@ static PyObject *sample(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromLong(token);
 }
 
+/* sample_cut(chain, n_keep, ctx, idx) -> token: as sample(), over the candidates the
+ * graph's top-k sent back for output idx. */
+static PyObject *sample_cut(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "sample_cut(chain, n_keep, ctx, idx)");
+        return NULL;
+    }
+    if (!sampler_apply || !get_sampled_logits_ith || !get_sampled_candidates_ith
+        || !get_sampled_logits_count_ith) {
+        PyErr_SetString(PyExc_RuntimeError, "this llama.cpp has no backend sampling");
+        return NULL;
+    }
+    void *chain = as_pointer(args[0]);
+    long n_keep = PyLong_AsLong(args[1]);
+    void *ctx = as_pointer(args[2]);
+    long idx = PyLong_AsLong(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (!chain || !ctx || n_keep <= 0) {
+        PyErr_SetString(PyExc_ValueError, "sample_cut() needs a chain, a context and a positive size");
+        return NULL;
+    }
+    const float *logits = get_sampled_logits_ith(ctx, (int32_t)idx);
+    const int32_t *ids = get_sampled_candidates_ith(ctx, (int32_t)idx);
+    uint32_t n = get_sampled_logits_count_ith(ctx, (int32_t)idx);
+    if (!logits || !ids || n == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "llama.cpp sent back no candidates for this position");
+        return NULL;
+    }
+    if ((long)n < n_keep) {
+        PyErr_SetString(PyExc_RuntimeError, "the graph's cut kept fewer candidates than the chain needs");
+        return NULL;
+    }
+    return run_chain(chain, logits, ids, (long)n, n_keep);
+}
+
 static PyMethodDef methods[] = {
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL,
-     "bind(get_logits_ith, sampler_apply, sampler_accept): llama.cpp's function addresses."},
+     "bind(get_logits_ith, sampler_apply, sampler_accept, get_sampled_logits_ith, "
+     "get_sampled_candidates_ith, get_sampled_logits_count_ith): llama.cpp's function "
+     "addresses (the last three may be None)."},
     {"sample", (PyCFunction)(void (*)(void))sample, METH_FASTCALL,
      "sample(chain, n_vocab, n_keep, ctx, idx) -> token: the chain over the top n_keep logits."},
+    {"sample_cut", (PyCFunction)(void (*)(void))sample_cut, METH_FASTCALL,
+     "sample_cut(chain, n_keep, ctx, idx) -> token: the chain over the top n_keep of the "
+     "candidates the graph's top-k sent back."},
     {NULL, NULL, 0, NULL},
 };
 

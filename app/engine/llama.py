@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from app.engine import native
 from app.engine.lookup import DraftBatch, NgramIndex, trim_cache
-from app.engine.sampler import Sampler
+from app.engine.sampler import GraphCut, Sampler, fits_graph_cut
 from app.engine.types import ChatMessage, LoadPlan, ReplyStats, SamplingParams
 from app.engine.weights import Weights, free_context, take_weights
 from app.errors import ContextOverflow, EngineError, ModelLoadFailed
@@ -35,6 +35,9 @@ class EngineConfig:
     use_mmap: bool = True
     rope_scaling: bool = False  # YaRN beyond the trained context, explicit only
     kv_cache: str = "f16"  # the K and V cache's precision: f16, q8_0 or q4_0
+    # Sample in the model's graph (llama.cpp's backend sampling): "auto" where the output
+    # layer is on a GPU, "on" anywhere (tests prove it on the CPU), "off" never.
+    backend_sampling: str = "auto"
 
 
 class Generation:
@@ -74,6 +77,8 @@ class LlamaEngine:
         """Load the model, or use ``weights`` already loaded (another reference to them)."""
         if config.kv_cache not in KV_GGML_TYPES:
             raise EngineError(f"unknown KV cache precision {config.kv_cache!r} (f16, q8_0 or q4_0)")
+        if config.backend_sampling not in ("auto", "on", "off"):
+            raise EngineError(f"unknown backend sampling mode {config.backend_sampling!r} (auto, on or off)")
         self.config = config
         self.plan = plan
         self.name = name
@@ -115,6 +120,12 @@ class LlamaEngine:
         self._threadpool = native.Threadpool(config.n_threads)
         self._threadpool.attach(self._ctx)
         self._cached: list[int] = []  # tokens whose KV is in the cache for sequence 0
+        # The output layer is on the GPU when more layers than the repeating ones are offloaded.
+        output_on_gpu = bool(lib.llama_supports_gpu_offload()) and (
+            config.n_gpu_layers < 0 or config.n_gpu_layers > self.n_layers)
+        self.backend_sampling = (config.backend_sampling == "on" or (
+            config.backend_sampling == "auto" and output_on_gpu)) and GraphCut.available(lib)
+        self._graph_cut = GraphCut(lib, self._ctx) if self.backend_sampling else None
         self._tok_one = (ctypes.c_int32 * 1)()
 
     # -- tokens (the model's own tokenizer) ---------------------------------------------------
@@ -175,6 +186,7 @@ class LlamaEngine:
                     stats: ReplyStats) -> Iterator[str]:
         lib = self._lib
         t0 = time.perf_counter()
+        graph_cut = self._use_graph_cut(params)
         if not self._prefill(tokens, stats, cancel):
             stats.finish_reason = "cancelled"
             stats.total_s = time.perf_counter() - t0
@@ -182,7 +194,7 @@ class LlamaEngine:
         if params.draft > 0:
             yield from self._run_drafting(tokens, params, cancel, stops, stats, t0)
             return
-        sampler = self._sampler(params, tokens)
+        sampler = self._sampler(params, tokens, graph_cut)
         ctx, pieces, piece_of = self._ctx, self.vocab._pieces, self.vocab.piece
         decode, sample = lib.llama_decode, sampler.sample
         batch_get_one = lib.llama_batch_get_one
@@ -381,8 +393,22 @@ class LlamaEngine:
             pos += len(chunk)
         return True
 
-    def _sampler(self, params: SamplingParams, prompt: list[int]) -> Sampler:
-        return Sampler(self._lib, self.vocab.handle, self.n_vocab, params, prompt)
+    def _use_graph_cut(self, params: SamplingParams) -> bool:
+        """Attach or detach the graph's cut for a reply with ``params``, before its
+        prompt is decoded; whether the reply samples from it."""
+        cut = self._graph_cut
+        if cut is None:
+            return False
+        if fits_graph_cut(params) and params.draft <= 0:
+            return cut.attach()
+        # This reply needs every logit, or several outputs in one batch (drafts), which
+        # llama.cpp's backend sampling does not take.
+        cut.detach()
+        return False
+
+    def _sampler(self, params: SamplingParams, prompt: list[int], graph_cut: bool = False) -> Sampler:
+        return Sampler(self._lib, self.vocab.handle, self.n_vocab, params, prompt,
+                       graph_cut=graph_cut)
 
     # -- lifetime -----------------------------------------------------------------------------
 
@@ -396,6 +422,9 @@ class LlamaEngine:
         with self._lock:
             if self._model is None:
                 return
+            if self._graph_cut is not None:
+                self._graph_cut.free()
+                self._graph_cut = None
             free_context(self._lib, self._ctx, self._threadpool)
             self._ctx = self._model = None
             self.weights.release()

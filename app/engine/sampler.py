@@ -1,6 +1,14 @@
 """One generation's sampler: llama.cpp's C sampler chain (grammar, penalties,
 top-k/top-p/min-p, temperature and the seeded random draw) and the step that
 runs it once per token, all in C.
+
+On a GPU the first cut can be made in the model's graph (llama.cpp's backend
+sampling, with a top-k chain attached to the context: GraphCut): only a few hundred
+candidates and their logits come back instead of every logit of the vocabulary,
+and the chain runs over them on the CPU exactly as it would over all of them.
+llama.cpp can run more of the chain in the graph, but its in-graph top-k leaves
+its candidates unsorted, so an in-graph random draw picks other tokens than the
+CPU chain for the same seed; the chain therefore stays on the CPU.
 """
 
 from __future__ import annotations
@@ -24,6 +32,10 @@ PENALTY_PRECUT = True
 # Make the chain's first cut straight from the logits in C (_sampling.c), instead of
 # llama_sampler_sample's copy of the whole vocabulary; exact.
 COMPILED_STEP = True
+# How many candidates the graph's cut sends back: room for a top-k of 192 with the
+# penalties' 64 most recent tokens (see first_cut). Replies that need more, or every
+# logit (a grammar, top-p without top-k), sample on the CPU.
+GRAPH_CUT = 256
 
 
 class Sampler:
@@ -33,16 +45,25 @@ class Sampler:
     """
 
     def __init__(self, lib: Any, vocab: Any, n_vocab: int, params: SamplingParams,
-                 prompt: Sequence[int] = ()) -> None:
+                 prompt: Sequence[int] = (), *, graph_cut: bool = False) -> None:
+        """With ``graph_cut``, the context has a GraphCut attached and ``params`` fit it
+        (``fits_graph_cut``): the chain runs over the candidates the graph sent back."""
         self._lib = lib
+        self.sample: Callable[[Any, int], int]
         cut = first_cut(params)
+        if graph_cut:
+            self.chain = build_chain(lib, vocab, n_vocab, params, prompt)
+            self.compiled = True
+            address = ctypes.cast(self.chain, ctypes.c_void_p).value
+            from app.engine import _sampling
+            self.sample = functools.partial(_sampling.sample_cut, address, cut)
+            return
         # A grammar must see every candidate before any cut.
         use_step = COMPILED_STEP and cut and not params.grammar
         step = compiled_step(lib) if use_step else None
         self.chain = build_chain(lib, vocab, n_vocab, params, prompt,
                                  precut=0 if step is not None else cut)
         self.compiled = step is not None
-        self.sample: Callable[[Any, int], int]
         if step is not None:
             address = ctypes.cast(self.chain, ctypes.c_void_p).value
             self.sample = functools.partial(step, address, n_vocab, cut)
@@ -53,6 +74,54 @@ class Sampler:
         if self.chain is not None:
             self._lib.llama_sampler_free(self.chain)
             self.chain = None
+
+
+def fits_graph_cut(params: SamplingParams) -> bool:
+    """Whether a reply with ``params`` can sample from the graph's cut."""
+    return not params.grammar and 0 < first_cut(params) <= GRAPH_CUT
+
+
+class GraphCut:
+    """A top-``GRAPH_CUT`` chain attached to a context's sequence 0, so that each
+    ``llama_decode`` cuts the candidates on the model's own device. While attached,
+    llama.cpp copies no raw logits back for that sequence; attaching and detaching
+    each make it re-plan the graph (milliseconds), so it stays attached from reply to
+    reply and is detached only for a reply that needs every logit."""
+
+    def __init__(self, lib: Any, ctx: Any) -> None:
+        self._lib, self._ctx = lib, ctx
+        self._chain: Any = None  # a chain is initialised for one context once: new each time
+
+    @property
+    def attached(self) -> bool:
+        return self._chain is not None
+
+    @staticmethod
+    def available(lib: Any) -> bool:
+        """Whether this llama.cpp and the compiled step can sample from a graph's cut."""
+        step = compiled_step(lib)
+        return step is not None and hasattr(lib, "llama_set_sampler") and _graph_bound
+
+    def attach(self) -> bool:
+        if self._chain is None:
+            lib = self._lib
+            sp = lib.llama_sampler_chain_default_params()
+            sp.no_perf = True
+            chain = lib.llama_sampler_chain_init(sp)
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_top_k(GRAPH_CUT))
+            if lib.llama_set_sampler(self._ctx, 0, chain):
+                self._chain = chain
+            else:
+                lib.llama_sampler_free(chain)
+        return self._chain is not None
+
+    def detach(self) -> None:
+        if self._chain is not None:
+            self._lib.llama_set_sampler(self._ctx, 0, None)
+            self._lib.llama_sampler_free(self._chain)
+            self._chain = None
+
+    free = detach
 
 
 def first_cut(params: SamplingParams) -> int:
@@ -119,6 +188,9 @@ def build_chain(lib: Any, vocab: Any, n_vocab: int, params: SamplingParams,
     return chain
 
 
+_graph_bound = False  # the compiled step can read a graph's cut (set by compiled_step)
+
+
 @functools.cache
 def compiled_step(lib: Any) -> Callable[..., int] | None:
     """``_sampling.sample`` bound to this llama.cpp, or None where it cannot be used."""
@@ -130,10 +202,19 @@ def compiled_step(lib: Any) -> Callable[..., int] | None:
                     "llama.cpp's own copy of every logit instead", exc)
     else:
         if _layout_matches(lib):
+            global _graph_bound
             raw = lib.llama_cpp._lib  # the CDLL: plain function pointers
-            _sampling.bind(*(ctypes.cast(getattr(raw, name), ctypes.c_void_p).value
-                             for name in ("llama_get_logits_ith", "llama_sampler_apply",
-                                          "llama_sampler_accept")))
+
+            def address(name: str) -> int | None:
+                f = getattr(raw, name, None)
+                return None if f is None else ctypes.cast(f, ctypes.c_void_p).value
+
+            graph = [address(name) for name in (
+                "llama_get_sampled_logits_ith", "llama_get_sampled_candidates_ith",
+                "llama_get_sampled_logits_count_ith")]
+            _sampling.bind(*(address(name) for name in (
+                "llama_get_logits_ith", "llama_sampler_apply", "llama_sampler_accept")), *graph)
+            _graph_bound = all(graph)
             step = _sampling.sample
         else:
             log.warning("llama.cpp's token data layout is not the one _sampling.c was "
