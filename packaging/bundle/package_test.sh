@@ -16,22 +16,23 @@ say() { printf '\n== %s\n' "$*"; }
 fail() { printf 'package-test: FAILED: %s\n' "$*" >&2; exit 1; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-installed() { dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q 'ok installed'; }
+# installed, half-installed, config-files…; nothing (or not-installed) once purged.
+state() { dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null || true; }
 
 [ "$(id -u)" = 0 ] || fail "run as root: it installs and removes the package with dpkg"
 command -v dpkg-deb >/dev/null && command -v apt-get >/dev/null \
     || fail "needs a Debian or Ubuntu machine (dpkg-deb, apt-get)"
 command -v unshare >/dev/null || fail "needs unshare (util-linux) to block the network"
-if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q installed; then
-    fail "$PKG is already installed here; this test installs and purges it, so it stops"
-fi
+case "$(state)" in ''|not-installed) ;;
+    *) fail "$PKG is already on this machine ($(state)); this test installs and purges it, so it stops" ;;
+esac
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/autoglm-package-test.XXXXXX")
 cleanup() {
     local rc=$?
-    if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q -v 'not-installed'; then
-        dpkg --purge "$PKG" >/dev/null 2>&1 || echo "package-test: could not purge $PKG" >&2
-    fi
+    case "$(state)" in ''|not-installed) ;;
+        *) dpkg --purge "$PKG" >/dev/null 2>&1 || echo "package-test: could not purge $PKG" >&2 ;;
+    esac
     rm -rf "$WORK"
     exit "$rc"
 }
