@@ -25,12 +25,17 @@ out=build/package
 .venv/bin/pyinstaller --noconfirm --distpath "$out/bundle" --workpath "$out/work" \
     packaging/macos/open-autoglm-macos.spec
 app="$out/bundle/Open-AutoGLM.app"
+# In an .app, sys._MEIPASS is Contents/Frameworks: code goes there, data in
+# Contents/Resources with a link from Frameworks (as PyInstaller lays out its own), so
+# that codesign finds only code among the frameworks.
+fw="$app/Contents/Frameworks"
 res="$app/Contents/Resources"
 # What PyInstaller cannot see: llama.cpp's libraries (loaded by path), and resources/.
 lib=$($py -c 'import llama_cpp, pathlib; print(pathlib.Path(llama_cpp.__file__).parent / "lib")')
-mkdir -p "$res/llama_cpp/lib" "$res/resources/models" "$res/resources/sbom"
-cp "$lib"/*.dylib "$res/llama_cpp/lib/"
+mkdir -p "$fw/llama_cpp/lib" "$res/resources/models" "$res/resources/sbom"
+cp "$lib"/*.dylib "$fw/llama_cpp/lib/"
 cp -R resources/. "$res/resources/"
+ln -sfn ../Resources/resources "$fw/resources"
 cp "$($py -c 'from app.catalog.catalog import default_model_path; print(default_model_path())')" \
     "$res/resources/models/"
 $py packaging/sbom.py --bundle "$app" --out "$res/resources/sbom/open-autoglm.cdx.json"
