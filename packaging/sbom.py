@@ -217,7 +217,8 @@ def _bundle_modules(folder: Path) -> set[str]:
     """Top-level names in a PyInstaller bundle: files beside the executable, and modules
     compiled into the archive appended to it."""
     names: set[str] = set()
-    roots = [p for p in folder.rglob("_internal") if p.is_dir()] or [folder]
+    roots = [p for p in (*folder.rglob("_internal"), *folder.glob("Contents/Frameworks"))
+             if p.is_dir()] or [folder]  # a one-folder bundle, or a macOS .app
     for root in roots:
         names |= {p.name.split(".")[0] for p in root.iterdir()}
     try:
