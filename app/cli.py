@@ -384,6 +384,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         p = m["plan"]
         print(f"model: {m['path']}")
         print(f"  GPU layers: {p['n_gpu_layers']} of {p['layers_total']} ({p['reason']})")
+        if p.get("gpu"):
+            print(f"  GPU: {p['gpu']}")
         print(f"  context: {p['n_ctx']} tokens, threads: {p['threads']}, "
               f"estimated memory: {p['estimated_memory_mib']} MiB")
     elif m:
@@ -406,7 +408,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     options = ServeOptions(
         host=args.host, port=args.port, model=args.model, slots=args.slots, n_ctx=args.ctx,
-        threads=args.threads, gpu_layers=args.gpu_layers, allow_unsigned=args.allow_unsigned,
+        threads=args.threads, gpu_layers=args.gpu_layers, gpu=args.gpu, allow_unsigned=args.allow_unsigned,
         queue_depth=args.queue_depth, rate_limit=args.rate_limit, max_body_bytes=args.max_body,
         max_tokens=args.max_tokens_limit, cors_origins=tuple(args.cors_origin or ()),
         drain_s=args.drain_timeout, require_key=args.require_key, kv_unified=args.kv_unified,
@@ -469,6 +471,8 @@ def _add_serve_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--ctx", type=int, help="context of each slot in tokens (default: the context_length setting)")
     p.add_argument("--threads", type=int, help="CPU threads (0: physical cores)")
     p.add_argument("--gpu-layers", type=int, help="layers to offload (-1: automatic)")
+    p.add_argument("--gpu", type=int, metavar="N",
+                   help="keep the model on GPU N where there are several (default: the gpu_device setting)")
     p.add_argument("--allow-unsigned", action="store_true",
                    help="load a model without a trusted signature (refused if policy forbids)")
     p.add_argument("--queue-depth", type=int, default=64,
@@ -512,6 +516,8 @@ def _add_model_opts(p: argparse.ArgumentParser) -> None:
                    help="load a model without a trusted signature (refused if policy forbids)")
     p.add_argument("--ctx", type=int, help="context length in tokens")
     p.add_argument("--gpu-layers", type=int, help="layers to offload (-1: automatic)")
+    p.add_argument("--gpu", type=int, metavar="N",
+                   help="keep the model on GPU N where there are several (default: the gpu_device setting)")
     p.add_argument("--threads", type=int, help="CPU threads (0: physical cores)")
 
 

@@ -68,7 +68,7 @@ def load_model_for(args: argparse.Namespace, ctx: Any) -> Any:
 
     return load_model(
         ctx, args.model, allow_unsigned=args.allow_unsigned, n_ctx=args.ctx,
-        gpu_layers=args.gpu_layers, threads=args.threads,
+        gpu_layers=args.gpu_layers, threads=args.threads, gpu=getattr(args, "gpu", None),
         progress=Progress("verifying model"),
     )
 

@@ -178,6 +178,12 @@ _s("max_tokens", int, 512, N_("Maximum reply tokens"), minimum=1, maximum=131072
 _s("seed", int, -1, N_("Seed"), description=N_("-1 picks a new seed each time."), minimum=-1)
 _s("context_length", int, 4096, N_("Context length"), minimum=256, maximum=1048576, restart=True)
 _s("gpu_layers", int, -1, N_("GPU layers"), description=N_("-1 chooses automatically."), minimum=-1, restart=True)
+_s("gpu_device", int, -1, N_("GPU"), minimum=-1, maximum=63, restart=True,
+   description=N_("Where there are several GPUs: -1 chooses the one with the most free "
+                  "memory, or splits a model that fits on none; a number keeps models on that GPU."))
+_s("gpu_split", str, "auto", N_("Splitting a model across GPUs"), choices=("auto", "layer", "row"),
+   restart=True, description=N_("auto splits only a model that fits on no single GPU, by "
+                                "layers; layer or row split every model across all GPUs."))
 _s("threads", int, 0, N_("Threads"), description=N_("0 uses the physical cores."), minimum=0, maximum=1024, restart=True)
 _s("context_overflow", str, "summarize", N_("When the conversation outgrows the context"), choices=("summarize", "drop_oldest"))
 _s("rope_scaling", bool, False, N_("Extend context with RoPE/YaRN scaling"), restart=True)

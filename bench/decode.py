@@ -17,10 +17,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.llama_tools import build_tool  # noqa: E402
+from bench.llama_tools import add_gpu_options, build_tool, placement_args  # noqa: E402
 
 PROMPT = "Write a long, detailed story about a lighthouse keeper who finds a map."
 REPS = 2  # timed runs per round, after one warm-up, for every engine alike (llama-bench -r)
@@ -37,7 +38,7 @@ class Ours:
     """Our engine through the services layer, with the default sampler settings."""
 
     def __init__(self, model: str | None, threads: int, tokens: int, gpu_layers: int | None,
-                 unsigned: bool = False) -> None:
+                 unsigned: bool = False, gpu: int | None = None, split: str = "auto") -> None:
         from app.services.chat import sampling_from_settings
         from app.services.context import open_context
         from app.services.models import load_model
@@ -47,8 +48,9 @@ class Ours:
 
         use_folder_keyring(Path(self._tmp.name) / "keyring")  # throwaway data: never a real keyring
         self.ctx = open_context(self._tmp.name)
+        self.ctx.settings.set("gpu_split", split)
         self.loaded = load_model(self.ctx, model, threads=threads, n_ctx=2048, gpu_layers=gpu_layers,
-                                 allow_unsigned=unsigned)
+                                 allow_unsigned=unsigned, gpu=gpu)
         self.tokens = tokens
         self.sampling = sampling_from_settings
         self.prompt_tokens = 0
@@ -72,11 +74,16 @@ class Ours:
 class LlamaCppPython:
     """llama-cpp-python's own high-level streaming, same model and threads."""
 
-    def __init__(self, path: str, threads: int, tokens: int, gpu_layers: int) -> None:
+    def __init__(self, path: str, threads: int, tokens: int, gpu_layers: int, placement: Any) -> None:
         import llama_cpp
 
+        from app.engine.types import SPLIT_MODES
+
         self.llm = llama_cpp.Llama(path, n_ctx=2048, n_threads=threads, n_threads_batch=threads,
-                                   n_gpu_layers=gpu_layers, verbose=False)
+                                   n_gpu_layers=gpu_layers, verbose=False,
+                                   split_mode=SPLIT_MODES.index(placement.split_mode),
+                                   main_gpu=placement.main_gpu,
+                                   tensor_split=list(placement.tensor_split) or None)
         self.tokens = tokens
         self.llm.create_completion("Hello", max_tokens=8)
 
@@ -94,10 +101,11 @@ class LlamaCppPython:
 class LlamaBench:
     """llama.cpp's llama-bench tg, built from the same vendored source."""
 
-    def __init__(self, path: str, threads: int, tokens: int, gpu_layers: int, cuda: bool) -> None:
+    def __init__(self, path: str, threads: int, tokens: int, gpu_layers: int, cuda: bool,
+                 placement: Any) -> None:
         self.exe = build_tool("llama-bench", ["-DGGML_CUDA=ON"] if cuda else None)
         self.args = [str(self.exe), "-m", path, "-t", str(threads), "-p", "0", "-n", str(tokens),
-                     "-ngl", str(gpu_layers), "-o", "json"]
+                     "-ngl", str(gpu_layers), *placement_args(placement), "-o", "json"]
         self.machine = ""
 
     def run(self, seed: int, depth: int = 0) -> float | None:
@@ -119,6 +127,7 @@ def main() -> int:
     ap.add_argument("--tokens", type=int, default=128)
     ap.add_argument("--gpu-layers", type=int, default=None, help="default: automatic")
     ap.add_argument("--cuda", action="store_true", help="build llama-bench with CUDA too")
+    add_gpu_options(ap)
     args = ap.parse_args()
 
     from app.config import physical_cores
@@ -130,9 +139,10 @@ def main() -> int:
     backend = detect_backend()
     ngl = args.gpu_layers if args.gpu_layers is not None else (99 if backend.gpu_offload else 0)
 
-    bench = LlamaBench(path, threads, args.tokens, ngl, args.cuda)
-    lcp = LlamaCppPython(path, threads, args.tokens, ngl)
-    ours = Ours(args.model, threads, args.tokens, ngl, args.unsigned)
+    ours = Ours(args.model, threads, args.tokens, ngl, args.unsigned, args.gpu, args.split)
+    placement = ours.loaded.plan.placement  # the others run where ours was placed
+    bench = LlamaBench(path, threads, args.tokens, ngl, args.cuda, placement)
+    lcp = LlamaCppPython(path, threads, args.tokens, ngl, placement)
 
     def plain(seed: int) -> float | None:
         # The same engine sampling through llama.cpp's llama_sampler_sample alone, to
@@ -174,6 +184,8 @@ def main() -> int:
     print(f"model {Path(path).name}, {threads} threads, backend {backend.name}, gpu layers {ngl}, "
           f"{args.runs} interleaved rounds of tg{args.tokens}; our prompt is {depth} tokens")
     print(f"machine: {bench.machine}")
+    print(f"placement: {placement.describe(backend.devices)} ({ours.loaded.plan.reason}); "
+          f"sampling from the graph's cut: {ours.loaded.engine.backend_sampling}")
     print(f"{'engine':<40} {'tok/s (median)':>15} {'ratio (median)':>15}")
     print(f"{'llama-bench tg' + str(args.tokens):<40} {b:>15.1f} {1.0:>15.3f}")
     print(f"{'llama-bench tg' + str(args.tokens) + ' @ d' + str(depth):<40} {bd:>15.1f} {bd / b:>15.3f}")
@@ -184,7 +196,8 @@ def main() -> int:
     print(f"the compiled sampling step against llama.cpp's sampling alone: {r_step:.3f}")
     print(f"RESULT decode_ratio={r_ours:.3f} decode_ratio_same_depth={r_depth:.3f} "
           f"llama_cpp_python_ratio={r_lcp:.3f} compiled_step_gain={r_step:.3f} ours_tps={o:.1f} llama_bench_tps={b:.1f} "
-          f"prompt_tokens={depth} backend={backend.name}")
+          f"prompt_tokens={depth} backend={backend.name} split={placement.split_mode} "
+          f"main_gpu={placement.main_gpu} graph_cut={int(ours.loaded.engine.backend_sampling)}")
     return 0
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -85,3 +86,19 @@ def build_tool(target: str, extra_cmake: list[str] | None = None) -> Path:
     subprocess.run(["cmake", "--build", str(build), "--target", target, "-j", str(os.cpu_count() or 2)],
                    check=True, stdout=subprocess.DEVNULL)
     return exe
+
+
+def add_gpu_options(ap: Any) -> None:
+    """--gpu and --split, as the app's gpu_device and gpu_split settings."""
+    ap.add_argument("--gpu", type=int, default=None, help="keep the model on GPU N (default: automatic)")
+    ap.add_argument("--split", choices=("auto", "layer", "row"), default="auto",
+                    help="split the model across GPUs (default: only when it fits on none)")
+
+
+def placement_args(placement: Any) -> list[str]:
+    """llama-bench's flags for the GPU placement our engine chose, so that both run the
+    same way (llama-bench alone splits by layers across every GPU)."""
+    args = ["-sm", placement.split_mode, "-mg", str(placement.main_gpu)]
+    if placement.tensor_split:
+        args += ["-ts", "/".join(f"{f:g}" for f in placement.tensor_split)]
+    return args

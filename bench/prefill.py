@@ -20,11 +20,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PP_REPS = 5  # runs of each per round
-from bench.llama_tools import build_tool  # noqa: E402
+from bench.llama_tools import add_gpu_options, build_tool, placement_args  # noqa: E402
 
 TEXT = ("The committee reviewed the quarterly figures for every region, compared them with "
         "the forecasts made in spring, and asked each office to explain the largest gaps. ")
@@ -34,15 +35,16 @@ class Ours:
     """A cold prompt of ``tokens`` tokens through our engine, first token sampled."""
 
     def __init__(self, model: str | None, threads: int, tokens: int, gpu_layers: int | None,
-                 unsigned: bool) -> None:
+                 unsigned: bool, gpu: int | None = None, split: str = "auto") -> None:
         from app.services.chat import sampling_from_settings
         from app.services.context import open_context
         from app.services.models import load_model
 
         self._tmp = tempfile.TemporaryDirectory()
         self.ctx = open_context(self._tmp.name)
+        self.ctx.settings.set("gpu_split", split)
         self.loaded = load_model(self.ctx, model, threads=threads, n_ctx=max(2048, tokens + 64),
-                                 gpu_layers=gpu_layers, allow_unsigned=unsigned)
+                                 gpu_layers=gpu_layers, allow_unsigned=unsigned, gpu=gpu)
         engine = self.loaded.engine
         ids: list[int] = []
         while len(ids) < tokens:
@@ -62,10 +64,11 @@ class Ours:
 class LlamaBenchPP:
     """llama.cpp's llama-bench ppN from the same vendored source."""
 
-    def __init__(self, path: str, threads: int, tokens: int, gpu_layers: int, cuda: bool) -> None:
+    def __init__(self, path: str, threads: int, tokens: int, gpu_layers: int, cuda: bool,
+                 placement: Any) -> None:
         exe = build_tool("llama-bench", ["-DGGML_CUDA=ON"] if cuda else None)
         self.args = [str(exe), "-m", path, "-t", str(threads), "-p", str(tokens), "-n", "0",
-                     "-ngl", str(gpu_layers), "-r", str(PP_REPS), "-o", "json"]
+                     "-ngl", str(gpu_layers), *placement_args(placement), "-r", str(PP_REPS), "-o", "json"]
         self.machine = ""
 
     def run(self) -> float:
@@ -87,6 +90,7 @@ def main() -> int:
     ap.add_argument("--tokens", type=int, default=512)
     ap.add_argument("--gpu-layers", type=int, default=None, help="default: automatic")
     ap.add_argument("--cuda", action="store_true", help="build llama-bench with CUDA too")
+    add_gpu_options(ap)
     args = ap.parse_args()
 
     from app.config import physical_cores
@@ -98,8 +102,9 @@ def main() -> int:
     backend = detect_backend()
     ngl = args.gpu_layers if args.gpu_layers is not None else (99 if backend.gpu_offload else 0)
 
-    bench = LlamaBenchPP(path, threads, args.tokens, ngl, args.cuda)
-    ours = Ours(args.model, threads, args.tokens, ngl, args.unsigned)
+    ours = Ours(args.model, threads, args.tokens, ngl, args.unsigned, args.gpu, args.split)
+    placement = ours.loaded.plan.placement  # llama-bench runs where ours was placed
+    bench = LlamaBenchPP(path, threads, args.tokens, ngl, args.cuda, placement)
     ours.run(0)  # warm-up: first-use kernels and buffers
 
     # Interleaved rounds, as bench/decode.py: each round runs both, the ratio is taken
@@ -127,7 +132,9 @@ def main() -> int:
     print(f"{'llama-bench pp' + str(args.tokens):<40} {b:>15.1f} {1.0:>15.3f}")
     print(f"{'Open-AutoGLM (cold prompt, 1st token)':<40} {o:>15.1f} {r:>15.3f}")
     print(f"peak resident memory of this process: {rss_mib:.0f} MiB")
+    print(f"placement: {plan.placement.describe(backend.devices)} ({plan.reason})")
     print(f"RESULT prefill_ratio={r:.3f} ours_tps={o:.1f} llama_bench_tps={b:.1f} "
+          f"split={plan.placement.split_mode} main_gpu={plan.placement.main_gpu} "
           f"prompt_tokens={args.tokens} backend={backend.name} peak_rss_mib={rss_mib:.0f}")
     return 0
 

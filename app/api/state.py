@@ -30,6 +30,7 @@ class ServeOptions:
     n_ctx: int | None = None  # per slot; default: the context_length setting
     threads: int | None = None
     gpu_layers: int | None = None
+    gpu: int | None = None  # keep the model on this GPU (default: the gpu_device setting)
     allow_unsigned: bool = False
     queue_depth: int = 64
     rate_limit: int = 600  # requests per minute per key (0: none); a key may set its own
@@ -119,7 +120,7 @@ class ApiState:
         try:
             self.model = load_served_model(
                 self.ctx, o.model, slots=o.slots, n_ctx=o.n_ctx, threads=o.threads,
-                gpu_layers=o.gpu_layers, allow_unsigned=o.allow_unsigned,
+                gpu_layers=o.gpu_layers, gpu=o.gpu, allow_unsigned=o.allow_unsigned,
                 queue_depth=o.queue_depth, n_batch=o.n_batch, kv_unified=o.kv_unified,
                 share=self.share,
             )

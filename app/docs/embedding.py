@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from app.engine import native
 from app.engine.embeddings import Embedder
+from app.engine.types import Placement
 from app.engine.weights import Weights
 
 # A passage is a few hundred tokens (app.docs.chunking); this leaves room for longer ones.
@@ -22,10 +23,10 @@ class EmbeddingModel:
     are never compared. Thread-safe: one ``embed`` at a time."""
 
     def __init__(self, load_path: str, name: str, key: str, *, n_threads: int,
-                 n_gpu_layers: int = 0) -> None:
+                 n_gpu_layers: int = 0, placement: Placement | None = None) -> None:
         self.name = name
         self.key = key
-        self.weights = Weights(load_path, n_gpu_layers=n_gpu_layers, name=name)
+        self.weights = Weights(load_path, n_gpu_layers=n_gpu_layers, name=name, placement=placement)
         self._lock = threading.Lock()
         try:
             self._embedder = Embedder(native.llama(), self.weights.handle, self.weights.vocab,

@@ -22,14 +22,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine import native
 from app.engine.chat_template import AnyMessage
 from app.engine.llama import _common_prefix, _split_at_stop
 from app.engine.sampler import Sampler
-from app.engine.types import ChatMessage, ReplyStats, SamplingParams
+from app.engine.types import ChatMessage, Placement, ReplyStats, SamplingParams
 from app.engine.weights import Weights, free_context, take_weights
 from app.errors import AppError, ContextOverflow, EngineError, ModelLoadFailed, ServerBusy
 
@@ -57,6 +57,7 @@ class BatchConfig:
     use_mmap: bool = True
     queue_depth: int = 64  # requests that may wait for a slot before ServerBusy
     kv_unified: bool = False  # one KV pool for all slots instead of one stream per slot
+    placement: Placement = field(default_factory=Placement)  # which GPU(s), where there are several
 
 
 class BatchRequest:
@@ -177,7 +178,8 @@ class BatchEngine:
         self.config = config
         self.name = name
         lib = self._lib = native.llama()
-        self.weights = take_weights(load_path, weights, config.n_gpu_layers, config.use_mmap, name)
+        self.weights = take_weights(load_path, weights, config.n_gpu_layers, config.use_mmap, name,
+                                    config.placement)
         self._model = self.weights.handle
         self.vocab = self.weights.vocab
         self.n_ctx_train = self.weights.n_ctx_train

@@ -14,12 +14,12 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.engine import native
 from app.engine.lookup import DraftBatch, NgramIndex, trim_cache
 from app.engine.sampler import GraphCut, Sampler, fits_graph_cut
-from app.engine.types import ChatMessage, LoadPlan, ReplyStats, SamplingParams
+from app.engine.types import ChatMessage, LoadPlan, Placement, ReplyStats, SamplingParams
 from app.engine.weights import Weights, free_context, take_weights
 from app.errors import ContextOverflow, EngineError, ModelLoadFailed
 
@@ -38,6 +38,7 @@ class EngineConfig:
     # Sample in the model's graph (llama.cpp's backend sampling): "auto" where the output
     # layer is on a GPU, "on" anywhere (tests prove it on the CPU), "off" never.
     backend_sampling: str = "auto"
+    placement: Placement = field(default_factory=Placement)  # which GPU(s), where there are several
 
 
 class Generation:
@@ -85,7 +86,8 @@ class LlamaEngine:
         self._lib = native.llama()
         lib = self._lib
         self._lock = threading.Lock()  # not RLock: a dropped generator may be finalised on another thread
-        self.weights = take_weights(load_path, weights, config.n_gpu_layers, config.use_mmap, name)
+        self.weights = take_weights(load_path, weights, config.n_gpu_layers, config.use_mmap, name,
+                                    config.placement)
         self._model = self.weights.handle
         self.vocab = self.weights.vocab
         self.n_vocab = self.vocab.n_vocab

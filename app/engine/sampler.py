@@ -78,7 +78,7 @@ class Sampler:
 
 def fits_graph_cut(params: SamplingParams) -> bool:
     """Whether a reply with ``params`` can sample from the graph's cut."""
-    return not params.grammar and 0 < first_cut(params) <= GRAPH_CUT
+    return COMPILED_STEP and not params.grammar and 0 < first_cut(params) <= GRAPH_CUT
 
 
 class GraphCut:

@@ -59,7 +59,31 @@ class Backend:
     name: str  # CPU, CUDA, Metal, ROCm, Vulkan, SYCL…
     gpu_offload: bool
     devices: tuple[str, ...] = ()
-    free_memory_bytes: int | None = None
+    free_memory_bytes: int | None = None  # of every GPU together
+    device_free_bytes: tuple[int, ...] = ()  # per GPU, in the order of ``devices``
+
+
+SPLIT_MODES = ("none", "layer", "row")  # llama.cpp's enum llama_split_mode, in order
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a model's offloaded layers go when there are several GPUs: on one
+    (``split_mode`` "none", GPU ``main_gpu``), or split across them by whole layers or by
+    rows of each matrix, in the proportions of ``tensor_split`` (one per GPU)."""
+
+    split_mode: str = "none"
+    main_gpu: int = 0
+    tensor_split: tuple[float, ...] = ()
+
+    def describe(self, devices: tuple[str, ...] = ()) -> str:
+        def gpu(i: int) -> str:
+            return f"GPU {i}" + (f" ({devices[i]})" if i < len(devices) else "")
+        if self.split_mode == "none":
+            return gpu(self.main_gpu)
+        shares = "/".join(f"{round(100 * f)}" for f in self.tensor_split)
+        return (f"split by {self.split_mode} across {len(self.tensor_split) or 'all'} GPUs"
+                + (f" ({shares} %)" if shares else "") + f", main {gpu(self.main_gpu)}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +97,7 @@ class LoadPlan:
     n_threads: int
     reason: str = ""
     overridden: bool = False
+    placement: Placement = field(default_factory=Placement)
 
 
 @dataclass

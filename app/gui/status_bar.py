@@ -150,10 +150,18 @@ class StatusBar(QStatusBar):
         m = self._model
         if m is not None:
             plan = m.plan
-            self.backend_label.setText(
-                plan.backend.name + " · " + self.tr("GPU layers %1/%2")
-                .replace("%1", str(plan.n_gpu_layers)).replace("%2", str(plan.n_layers))
-            )
+            text = (plan.backend.name + " · " + self.tr("GPU layers %1/%2")
+                    .replace("%1", str(plan.n_gpu_layers)).replace("%2", str(plan.n_layers)))
+            if plan.n_gpu_layers and len(plan.backend.devices) > 1:
+                where = plan.placement
+                text += " · " + (self.tr("GPU %1").replace("%1", str(where.main_gpu))
+                                 if where.split_mode == "none" else
+                                 self.tr("split by %1 over %2 GPUs")
+                                 .replace("%1", self.tr("rows") if where.split_mode == "row"
+                                          else self.tr("layers"))
+                                 .replace("%2", str(len(plan.backend.devices))))
+                self.backend_label.setToolTip(where.describe(plan.backend.devices))
+            self.backend_label.setText(text)
         else:
             self.backend_label.setText("")
         if self._context is not None:

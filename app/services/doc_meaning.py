@@ -44,8 +44,11 @@ def load_embedding_model(ctx: AppContext, name: str | None = None, *,
 
     def build(load_path: str, file_name: str, plan: object, want_ctx: int) -> EmbeddingModel:
         key = f"{file_name}:{os.stat(load_path).st_size}"
+        # Loaded after the chat model, it goes where the most memory is left: with two
+        # GPUs, the one the chat model is not on (app.engine.hardware.place).
         return EmbeddingModel(load_path, file_name, key, n_threads=plan.n_threads,  # type: ignore[attr-defined]
-                              n_gpu_layers=plan.n_gpu_layers)  # type: ignore[attr-defined]
+                              n_gpu_layers=plan.n_gpu_layers,  # type: ignore[attr-defined]
+                              placement=plan.placement)  # type: ignore[attr-defined]
 
     return load_verified(ctx, chosen, build, n_ctx=EMBED_CTX,  # type: ignore[type-var,arg-type]
                          threads=threads)

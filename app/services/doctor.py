@@ -45,6 +45,7 @@ def diagnose(ctx: AppContext, model: str | None = None) -> dict[str, Any]:
             "gpu_offload": backend.gpu_offload,
             "devices": list(backend.devices),
             "free_memory_mib": (backend.free_memory_bytes or 0) // 2**20,
+            "free_memory_mib_each": [f // 2**20 for f in backend.device_free_bytes],
         }
     except AppError as exc:
         report["llama_cpp_python"] = f"unavailable: {exc}"
@@ -62,6 +63,7 @@ def diagnose(ctx: AppContext, model: str | None = None) -> dict[str, Any]:
                 kv_bytes=max(0, info.estimate_memory(n_ctx) - info.file_size), n_ctx=n_ctx,
                 gpu_layers=int(ctx.settings.get("gpu_layers")),
                 threads=int(ctx.settings.get("threads")), backend=backend,
+                gpu=int(ctx.settings.get("gpu_device")), split=str(ctx.settings.get("gpu_split")),
             )
             entry["plan"] = {
                 "n_gpu_layers": plan.n_gpu_layers,
@@ -69,6 +71,10 @@ def diagnose(ctx: AppContext, model: str | None = None) -> dict[str, Any]:
                 "n_ctx": plan.n_ctx,
                 "threads": plan.n_threads,
                 "reason": plan.reason,
+                "gpu": plan.placement.describe(backend.devices) if plan.n_gpu_layers else None,
+                "split_mode": plan.placement.split_mode,
+                "main_gpu": plan.placement.main_gpu,
+                "tensor_split": list(plan.placement.tensor_split),
                 "estimated_memory_mib": info.estimate_memory(n_ctx) // 2**20,
             }
         report["model"] = entry

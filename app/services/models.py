@@ -171,7 +171,8 @@ def load_verified(ctx: AppContext, name: str | None, build: Callable[[str, str, 
                   n_ctx: int | None = None, sequences: int = 1, allow_rope: bool = False,
                   allow_unsigned: bool = False, gpu_layers: int | None = None,
                   threads: int | None = None, progress: Progress | None = None,
-                  cancel: threading.Event | None = None, kv_cache: str = "f16") -> LoadedModel[E]:
+                  cancel: threading.Event | None = None, kv_cache: str = "f16",
+                  gpu: int | None = None) -> LoadedModel[E]:
     """Verify the model's signature, fit ``sequences`` contexts of ``n_ctx`` tokens to the
     hardware, and ``build(path_to_open, file_name, plan, n_ctx)`` the engine. The one loading path
     of every door."""
@@ -196,6 +197,8 @@ def load_verified(ctx: AppContext, name: str | None, build: Callable[[str, str, 
             n_ctx=want_ctx,
             gpu_layers=int(ctx.settings.get("gpu_layers")) if gpu_layers is None else gpu_layers,
             threads=int(ctx.settings.get("threads")) if threads is None else threads,
+            gpu=int(ctx.settings.get("gpu_device")) if gpu is None else gpu,
+            split=str(ctx.settings.get("gpu_split")),
         )
         with audited(ctx, "model.load", f"model:{path.name}",
                      {"sha256": verified.sha256, "signed": verified.signed}):
@@ -211,7 +214,7 @@ def load_model(ctx: AppContext, name: str | None = None, *, allow_unsigned: bool
                n_ctx: int | None = None, gpu_layers: int | None = None,
                threads: int | None = None, progress: Progress | None = None,
                cancel: threading.Event | None = None,
-               kv_cache: str | None = None) -> LoadedModel[LlamaEngine]:
+               kv_cache: str | None = None, gpu: int | None = None) -> LoadedModel[LlamaEngine]:
     """The model for one conversation at a time (the GUI and the CLI); ``kv_cache``: the
     KV cache's precision (default: the setting)."""
     from app.engine.llama import EngineConfig, LlamaEngine
@@ -221,9 +224,10 @@ def load_model(ctx: AppContext, name: str | None = None, *, allow_unsigned: bool
 
     def build(load_path: str, file_name: str, plan: LoadPlan, want_ctx: int) -> LlamaEngine:
         config = EngineConfig(n_ctx=want_ctx, n_gpu_layers=plan.n_gpu_layers,
-                              n_threads=plan.n_threads, rope_scaling=rope, kv_cache=kv)
+                              n_threads=plan.n_threads, rope_scaling=rope, kv_cache=kv,
+                              placement=plan.placement)
         return LlamaEngine(load_path, config, plan=plan, name=file_name)
 
     return load_verified(ctx, name, build, n_ctx=n_ctx, allow_rope=rope,
                          allow_unsigned=allow_unsigned, gpu_layers=gpu_layers, threads=threads,
-                         progress=progress, cancel=cancel, kv_cache=kv)
+                         progress=progress, cancel=cancel, kv_cache=kv, gpu=gpu)

@@ -46,7 +46,7 @@ def load_served_model(ctx: AppContext, name: str | None = None, *, slots: int = 
                       gpu_layers: int | None = None, allow_unsigned: bool = False,
                       queue_depth: int = 64, n_batch: int = 512, kv_unified: bool = False,
                       progress: Progress | None = None,
-                      share: LoadedModel[Any] | None = None) -> ServedModel:
+                      share: LoadedModel[Any] | None = None, gpu: int | None = None) -> ServedModel:
     """The model for ``slots`` concurrent sequences of ``n_ctx`` tokens each, through the
     same signature gate as every other door.
 
@@ -62,15 +62,16 @@ def load_served_model(ctx: AppContext, name: str | None = None, *, slots: int = 
         config = BatchConfig(
             slots=slots, n_ctx_slot=per_slot, n_batch=n_batch, n_threads=plan.n_threads,
             n_gpu_layers=plan.n_gpu_layers if weights is None else weights.n_gpu_layers,
-            queue_depth=queue_depth, kv_unified=kv_unified,
+            queue_depth=queue_depth, kv_unified=kv_unified, placement=plan.placement,
         )
         return BatchEngine(load_path, config, name=file_name, weights=weights)
 
     model = load_verified(ctx, name, build, n_ctx=n_ctx, sequences=slots,
                           allow_unsigned=allow_unsigned, gpu_layers=gpu_layers, threads=threads,
-                          progress=progress)
+                          progress=progress, gpu=gpu)
     if weights is not None and model.engine.weights is weights:
         model.plan = replace(model.plan, n_gpu_layers=weights.n_gpu_layers,
+                             placement=weights.placement,
                              reason="the weights the desktop app has loaded")
         log.info("the API server shares the loaded weights of %s", model.name)
     return model

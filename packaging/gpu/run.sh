@@ -15,7 +15,8 @@
 # bench/prefix.py on the default model, and the GPU tests), "api" (bench/api.py
 # against llama-server), "speculative" (bench/speculative.py on the GPU and on 2 CPU
 # threads), "kv" (bench/kv_memory.py with the default model and the synthetic 8B on the
-# GPU), and SHAPE-QUANT for a synthetic model of
+# GPU), "multigpu" (two GPUs: placement, its tests, and the synthetic 8B on one GPU
+# against split by layers and by rows), and SHAPE-QUANT for a synthetic model of
 # bench/synthetic_gguf.py (llama3-8b-q4_k_m, qwen2.5-7b-q4_k_m, llama3-8b-q8_0…):
 # decode and prefill, with the device memory in use.
 #
@@ -186,6 +187,21 @@ suite() {
             ;;
         api)
             run api_gpu 420 "$py" bench/api.py
+            ;;
+        multigpu)
+            # Two or more GPUs: where the app places a model, and the synthetic 8B on one
+            # GPU against split by layers and by rows (llama-bench placed alike each time).
+            run doctor_multigpu 120 "$venv/bin/autoglm" doctor
+            PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 run tests_multigpu 300 "$py" -m pytest -q -p no:cacheprovider \
+                -p pytest_timeout tests/engine/test_gpu.py tests/engine/test_placement.py \
+                tests/engine/test_graph_sampling.py
+            local m="$models/llama3-8b-q4_k_m.gguf" how
+            wait_for "$m" "" 300 "synthetic model llama3-8b-q4_k_m" || { say "skipping the 8B splits"; return; }
+            for how in "--gpu 0" "--split layer" "--split row"; do
+                local tag="${how//[- ]/}"
+                run "decode_multigpu_$tag" 300 "$py" bench/decode.py --cuda --runs 5 --model "$m" --unsigned $how
+                run "prefill_multigpu_$tag" 200 "$py" bench/prefill.py --cuda --runs 5 --model "$m" --unsigned $how
+            done
             ;;
         speculative)
             run speculative_gpu 300 "$py" bench/speculative.py --gpu-layers 99 --runs 3
