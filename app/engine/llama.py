@@ -221,9 +221,19 @@ class LlamaEngine:
                     finish = "stop"
                     break
                 n_gen += 1
-                text = utf8.decode(piece)
                 if n_gen == 1:
                     t_first = time.perf_counter()
+                if n_gen < max_new:
+                    # The next step is started before this token's text is handed out: on
+                    # a GPU, llama_decode returns once the work is queued, so the reader's
+                    # handling of the text overlaps the device's work instead of waiting
+                    # for it. (A reply then ending at a stop string leaves that token in
+                    # the cache too, and in ``cached``, which says so.)
+                    tok_one[0] = tok
+                    if decode(ctx, one_token) != 0:
+                        raise EngineError("llama.cpp failed to decode (context full?)")
+                    cached.append(tok)
+                text = utf8.decode(piece)
                 if text:
                     if stops:
                         held += text
@@ -235,12 +245,6 @@ class LlamaEngine:
                             break
                     else:
                         yield text
-                if n_gen >= max_new:
-                    break
-                tok_one[0] = tok
-                if decode(ctx, one_token) != 0:
-                    raise EngineError("llama.cpp failed to decode (context full?)")
-                cached.append(tok)
             tail = held + utf8.decode(b"", final=True)
             if tail and finish != "stop":
                 yield tail

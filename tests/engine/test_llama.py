@@ -16,7 +16,7 @@ QUESTION = [
 
 
 def test_a_reply_is_not_empty(engine: LlamaEngine) -> None:
-    gen = engine.stream_chat(QUESTION, SamplingParams(seed=1, max_tokens=32))
+    gen = engine.stream_chat(QUESTION, SamplingParams(seed=1, max_tokens=8))
     text = gen.read_all()
     assert text.strip()
     assert gen.stats.generated_tokens > 0
@@ -24,13 +24,14 @@ def test_a_reply_is_not_empty(engine: LlamaEngine) -> None:
 
 
 def test_the_same_seed_gives_the_same_text(engine: LlamaEngine) -> None:
-    params = SamplingParams(seed=42, temperature=0.9, max_tokens=40)
+    # Sixteen sampled tokens, each drawn from thousands of candidates, tell two seeds apart.
+    params = SamplingParams(seed=42, temperature=0.9, max_tokens=16)
     first = engine.stream_chat(QUESTION, params).read_all()
     engine.reset()  # the second run must not depend on what is cached either
     second = engine.stream_chat(QUESTION, params).read_all()
     third = engine.stream_chat(QUESTION, params).read_all()  # with the prefix cached
     assert first == second == third
-    other = engine.stream_chat(QUESTION, SamplingParams(seed=7, temperature=0.9, max_tokens=40)).read_all()
+    other = engine.stream_chat(QUESTION, SamplingParams(seed=7, temperature=0.9, max_tokens=16)).read_all()
     assert other != first
 
 
@@ -65,7 +66,7 @@ def test_token_counts_match_the_tokenizer(engine: LlamaEngine, default_model_pat
 
 def test_a_follow_up_turn_reuses_the_cached_history(engine: LlamaEngine) -> None:
     engine.reset()
-    params = SamplingParams(seed=9, max_tokens=24)
+    params = SamplingParams(seed=9, max_tokens=8)
     first = engine.stream_chat(QUESTION, params)
     reply = first.read_all()
     assert first.stats.cached_tokens == 0
@@ -88,10 +89,17 @@ def test_max_tokens_ends_the_reply_with_reason_length(engine: LlamaEngine) -> No
 def test_a_stop_string_ends_the_reply_before_it_is_shown(engine: LlamaEngine) -> None:
     msgs = [ChatMessage("user", "Count from 1 to 10, separated by commas.")]
     full = engine.stream_chat(msgs, SamplingParams(temperature=0, max_tokens=40)).read_all()
-    assert "5" in full
-    cut = engine.stream_chat(msgs, SamplingParams(temperature=0, max_tokens=40, stop=("5",))).read_all()
-    assert "5" not in cut
-    assert full.startswith(cut)
+    # The stop string is taken from the greedy reply itself (its second half), so the test
+    # holds whatever this build's arithmetic makes the model write.
+    i = len(full) // 2
+    while i < len(full) and not full[i].isalnum():
+        i += 1
+    stop = full[i:i + 2]
+    assert len(stop) == 2, full
+    cut = engine.stream_chat(msgs, SamplingParams(temperature=0, max_tokens=40, stop=(stop,))).read_all()
+    assert stop not in cut
+    assert cut.strip() and full.startswith(cut)
+    assert len(cut) >= full.index(stop) - 4  # ends where the stop string began, not sooner
 
 
 @pytest.mark.parametrize(
