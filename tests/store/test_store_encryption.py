@@ -122,12 +122,13 @@ def test_a_plain_database_from_the_first_release_is_converted_with_every_row(
 
 @pytest.fixture(scope="module")
 def large_plain_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A plain database of several MiB at the newest revision (as the last release before
-    encryption left it), so that a conversion takes long enough to be killed at many
-    different points, and nothing but the conversion runs when it is opened."""
+    """A plain database of a few MiB at the newest revision (as the last release before
+    encryption left it), so that a conversion takes long enough (a few tenths of a second
+    here) to be killed at many different points, and nothing but the conversion runs when
+    it is opened. Each of the test's kill points converts it once more: no bigger than that."""
     path = tmp_path_factory.mktemp("large") / "plain.sqlite3"
     create_at_first_revision(path)
-    populate_first_revision(path, conversations=400, per_conversation=20)
+    populate_first_revision(path, conversations=200, per_conversation=20)
     with closing(cipher.connect(path, None)) as conn, conn:
         conn.execute("UPDATE messages SET content = content || ' ' || hex(randomblob(250))")
     migrate(path)
