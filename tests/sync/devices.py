@@ -6,9 +6,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import false, select
+
 from app.security.secrets import Secrets
 from app.services import sync
 from app.services.context import AppContext
+from app.store.schema import Message
 from app.store.store import Store
 from tests.keyring_backends import FolderKeyring
 from tests.sync.dav_server import DavServer
@@ -40,11 +43,24 @@ class Device:
 
     def conversations(self) -> dict[str, dict[str, Any]]:
         """Every live conversation: title, summary and its live messages (id → text)."""
-        out = {}
         with self.store.repo(write=False) as repo:
-            for conv in repo.list_conversations(limit=100_000):
-                messages = {m.id: (m.parent_id, m.role, m.content) for m in repo.get_all_messages(conv.id)}
-                out[conv.id] = {"title": conv.title, "summary": conv.summary, "messages": messages}
+            conversations = repo.list_conversations(limit=100_000)
+        out: dict[str, dict[str, Any]] = {
+            conv.id: {"title": conv.title, "summary": conv.summary, "messages": {}}
+            for conv in conversations
+        }
+        # The rows get_all_messages reads for each of them (live, oldest first), in one
+        # query: the random test asks this after every sync, of up to a hundred conversations.
+        with self.store.session(write=False) as session:
+            rows = session.execute(
+                select(Message.conversation_id, Message.id, Message.parent_id, Message.role,
+                       Message.content)
+                .where(Message.deleted == false())
+                .order_by(Message.pk)
+            )
+            for conversation_id, mid, parent_id, role, content in rows:
+                if conversation_id in out:
+                    out[conversation_id]["messages"][mid] = (parent_id, role, content)
         return out
 
     def close(self) -> None:
