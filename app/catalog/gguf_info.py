@@ -211,6 +211,26 @@ class _Cursor:
         self._i += n
         return out
 
+    def skip_strings(self, count: int, length: struct.Struct) -> None:
+        """Skip ``count`` length-prefixed strings: a vocabulary and its merges are tens of
+        thousands, so those already in the buffer are stepped over without a call each."""
+        unpack_from, width = length.unpack_from, length.size
+        while count:
+            buf, i, end = self._buf, self._i, len(self._buf)
+            while count and i + width <= end:
+                (n,) = unpack_from(buf, i)
+                if i + width + n > end:
+                    break
+                i += width + n
+                count -= 1
+            self._i = i
+            if count:  # one string across the buffer's end: read, checked and skipped as usual
+                n = self.unpack(length)
+                if n > self.size - self.pos:
+                    raise _Truncated(self.pos + n)
+                self.skip(n)
+                count -= 1
+
     def skip(self, n: int) -> None:
         if self._i + n <= len(self._buf):
             self._i += n
@@ -267,8 +287,7 @@ class _HeaderParser:
         if etype == _T_STRING:
             if count * 8 > remaining:
                 raise _Truncated(self.cur.pos + count * 8)
-            for _ in range(count):
-                self.string(keep=False)
+            self.cur.skip_strings(count, self.u64)
             return ArrayValue(etype, count)
         if etype == _T_ARRAY:
             if count * 12 > remaining:

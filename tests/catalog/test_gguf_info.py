@@ -146,6 +146,20 @@ def test_truncated_header_is_reported(tmp_path: Path, default_model_path: Path) 
     assert info.error.endswith("but file has 1000 bytes")
 
 
+@pytest.mark.parametrize("size", [200_000, 1_048_583, 1_500_000])
+def test_a_file_cut_inside_its_vocabulary_is_reported_as_truncated(
+    tmp_path: Path, default_model_path: Path, size: int
+) -> None:
+    # The token list and merges (tens of thousands of strings, past the first 1 MiB read)
+    # are skipped in bulk: a cut anywhere in them, or across a read's end, is still named.
+    cut = _prefix(default_model_path, tmp_path / "cut.gguf", size)
+    info = read_model_info(cut)
+    assert not info.ok
+    assert info.error is not None
+    assert info.error.startswith("truncated: header needs at least ")
+    assert info.error.endswith(f"but file has {size} bytes")
+
+
 def _write_gguf(path: Path, tensors: dict[str, np.ndarray], **kv: object) -> None:
     w = gguf.GGUFWriter(str(path), "testarch")
     for key, value in kv.items():
