@@ -88,6 +88,9 @@ def test_max_tokens_ends_the_reply_with_reason_length(engine: LlamaEngine) -> No
 
 def test_a_stop_string_ends_the_reply_before_it_is_shown(engine: LlamaEngine) -> None:
     msgs = [ChatMessage("user", "Count from 1 to 10, separated by commas.")]
+    # Both replies start cold: a prompt decoded in one batch and one re-decoded from the
+    # cache may differ in the last bits on a GPU build, enough to flip a near tie.
+    engine.reset()
     full = engine.stream_chat(msgs, SamplingParams(temperature=0, max_tokens=40)).read_all()
     # The stop string is taken from the greedy reply itself (its second half), so the test
     # holds whatever this build's arithmetic makes the model write.
@@ -96,6 +99,7 @@ def test_a_stop_string_ends_the_reply_before_it_is_shown(engine: LlamaEngine) ->
         i += 1
     stop = full[i:i + 2]
     assert len(stop) == 2, full
+    engine.reset()
     cut = engine.stream_chat(msgs, SamplingParams(temperature=0, max_tokens=40, stop=(stop,))).read_all()
     assert stop not in cut
     assert cut.strip() and full.startswith(cut)
