@@ -35,6 +35,12 @@ class Weights:
             split = (ctypes.c_float * len(placement.tensor_split))(*placement.tensor_split)
             mparams.tensor_split = split  # read while loading only; kept alive until then
         handle = lib.llama_model_load_from_file(load_path.encode("utf-8"), mparams)
+        if not handle and placement.split_mode == "row":
+            # Some builds have no row-split buffers for this device ("does not support
+            # split buffers"): split by layers instead, and say so (self.placement).
+            placement = Placement("layer", placement.main_gpu, placement.tensor_split)
+            mparams.split_mode = SPLIT_MODES.index("layer")
+            handle = lib.llama_model_load_from_file(load_path.encode("utf-8"), mparams)
         if not handle:
             raise ModelLoadFailed(f"llama.cpp could not load the model {name or load_path}")
         self.handle: Any = handle

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -207,6 +207,10 @@ def load_verified(ctx: AppContext, name: str | None, build: Callable[[str, str, 
         verified.close()
     if not verified.signed:
         log.warning("loaded UNSIGNED model %s (allowed by the user)", path.name)
+    weights = getattr(engine, "weights", None)
+    if weights is not None and getattr(weights, "placement", plan.placement) != plan.placement:
+        plan = replace(plan, placement=weights.placement,
+                       reason=plan.reason + "; this build cannot split by rows, so by layers")
     return LoadedModel(path, info, engine, plan, verified.signed, verified.signer)
 
 
