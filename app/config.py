@@ -24,9 +24,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _resources_dir() -> Path:
-    """Shipped resources: the checkout's folder, else where the wheel installed them."""
+    """Shipped resources: the bundle's own folder when frozen (packaging/bundle), the
+    checkout's folder, else where the wheel installed them."""
     import sys
 
+    bundled = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundled:
+        return Path(bundled) / "resources"
     checkout = REPO_ROOT / "resources"
     if checkout.is_dir():
         return checkout
@@ -216,14 +220,14 @@ _s("sync_ca_bundle", str, "", N_("CA bundle for the sync server"),
 _s("sync_client_cert", str, "", N_("Client certificate for the sync server"),
    description=N_("A PEM file holding the certificate and its key, if the server asks for one."))
 _s("sync_interval_minutes", int, 5, N_("Sync every (minutes)"), minimum=1, maximum=1440)
-
-
-@dataclass
-class Settings:
 _s("mcp_servers", list, [], N_("Tool servers (MCP)"),
    description=N_("Local programs whose tools the model may call, each "
                   '{"name": …, "command": …, "args": [...], "effects": true}; started on this '
                   "computer and spoken to over standard input and output."))
+
+
+@dataclass
+class Settings:
     """User preferences persisted as JSON in the config dir; unknown keys are kept as-is."""
 
     path: Path
