@@ -43,8 +43,8 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("General"), ("language", "theme")),
     (N_("Chat"), ("system_prompt", "context_overflow")),
     (N_("Sampling"), ("temperature", "top_p", "top_k", "min_p", "repeat_penalty", "max_tokens", "seed")),
-    (N_("Models"), ("model_dirs", "threads", "rope_scaling", "kv_cache", "allow_unsigned",
-                    "embedding_model")),
+    (N_("Models"), ("model_dirs", "threads", "gpu_device", "gpu_split", "rope_scaling", "kv_cache",
+                    "allow_unsigned", "embedding_model")),
 )
 MULTILINE = {"system_prompt"}
 
@@ -56,6 +56,10 @@ def choice_label(setting: str, value: str) -> str:
             "SettingsDialog", "Summarise the oldest turns"),
         ("context_overflow", "drop_oldest"): QCoreApplication.translate(
             "SettingsDialog", "Drop the oldest turns"),
+        ("gpu_split", "auto"): QCoreApplication.translate(
+            "SettingsDialog", "Only a model that fits on no single GPU"),
+        ("gpu_split", "layer"): QCoreApplication.translate("SettingsDialog", "By layers"),
+        ("gpu_split", "row"): QCoreApplication.translate("SettingsDialog", "By rows"),
         ("theme", "system"): QCoreApplication.translate("SettingsDialog", "Follow the system"),
         ("theme", "light"): QCoreApplication.translate("SettingsDialog", "Light"),
         ("theme", "dark"): QCoreApplication.translate("SettingsDialog", "Dark"),
