@@ -64,11 +64,15 @@ def default_model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def engine(default_model_path: Path):  # type: ignore[no-untyped-def]
-    """The real llama.cpp engine on the default model, loaded once for the session."""
-    from app.config import physical_cores
+    """The real llama.cpp engine on the default model, loaded once for the session.
+
+    One thread, as the service tests' model: the engine's workers poll between graphs, and
+    two of them on two cores that another process also uses slow decoding many times over
+    (the sampler tests with two threads: 22 s on an idle machine, 3 min beside one busy
+    process; with one thread, 39 s beside it)."""
     from app.engine.llama import EngineConfig, LlamaEngine
 
-    eng = LlamaEngine(str(default_model_path), EngineConfig(n_ctx=2048, n_threads=physical_cores()),
+    eng = LlamaEngine(str(default_model_path), EngineConfig(n_ctx=2048, n_threads=1),
                       name=default_model_path.name)
     yield eng
     eng.close()
