@@ -74,11 +74,26 @@ class ToolsChooser(QWidget):
         self.refresh()
         self.retranslate()
 
+    def _builtin_text(self, name: str) -> tuple[str, str]:
+        """The built-in tools' names and descriptions as the user reads them (the model
+        reads the English ones of app.tools.builtin)."""
+        texts = {
+            "calculator": (self.tr("Calculator"),
+                           self.tr("Works out arithmetic exactly, on this computer")),
+            "current_time": (self.tr("Current date and time"),
+                             self.tr("This computer's date, time and time zone")),
+            "search_conversations": (self.tr("Search your conversations"),
+                                     self.tr("Finds words in your earlier conversations on "
+                                             "this computer")),
+        }
+        return texts.get(name, ("", ""))
+
     def refresh(self) -> None:
         self.menu.clear()
         self.require_action = None
         for choice in self._choices:
-            text = choice.name
+            label, tip = self._builtin_text(choice.name)
+            text = label or choice.name  # an MCP server's tool keeps the server's name for it
             if choice.effects:
                 text += " " + self.tr("(asks first)")
             action = QAction(text, self.menu)
@@ -86,7 +101,7 @@ class ToolsChooser(QWidget):
             action.setData(choice.name)
             action.setCheckable(True)
             action.setChecked(choice.name in self._chosen)
-            action.setToolTip(choice.description)
+            action.setToolTip(tip or choice.description)
             action.toggled.connect(lambda on, n=choice.name: self._toggle(n, on))
             self.menu.addAction(action)
         if not self._choices:
@@ -128,7 +143,8 @@ class ToolsChooser(QWidget):
 
     def retranslate(self) -> None:
         self.label.setText(self.tr("Tools:"))
-        self.button.setText(", ".join(self._chosen) if self._chosen else self.tr("none"))
+        self.button.setText(", ".join(self._builtin_text(n)[0] or n for n in self._chosen)
+                            if self._chosen else self.tr("none"))
         self.button.setToolTip(self.tr("Tools the model may call in this conversation; those "
                                        "that change something ask you first"))
 

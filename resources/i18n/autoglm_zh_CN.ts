@@ -60,6 +60,22 @@
         <translation>-1 表示自动选择。</translation>
     </message>
     <message>
+        <source>GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <source>Where there are several GPUs: -1 chooses the one with the most free memory, or splits a model that fits on none; a number keeps models on that GPU.</source>
+        <translation>有多个 GPU 时：-1 选择空闲显存最多的那个，若模型在任何单个 GPU 上都放不下则拆分；填编号则把模型固定在该 GPU 上。</translation>
+    </message>
+    <message>
+        <source>Splitting a model across GPUs</source>
+        <translation>跨 GPU 拆分模型</translation>
+    </message>
+    <message>
+        <source>auto splits only a model that fits on no single GPU, by layers; layer or row split every model across all GPUs.</source>
+        <translation>auto 仅按层拆分任何单个 GPU 都放不下的模型；layer 或 row 会把每个模型拆分到所有 GPU 上。</translation>
+    </message>
+    <message>
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
@@ -174,6 +190,14 @@
     <message>
         <source>Sync every (minutes)</source>
         <translation>同步间隔（分钟）</translation>
+    </message>
+    <message>
+        <source>Tool servers (MCP)</source>
+        <translation>MCP 工具服务器</translation>
+    </message>
+    <message>
+        <source>Local programs whose tools the model may call, each {&quot;name&quot;: …, &quot;command&quot;: …, &quot;args&quot;: [...], &quot;effects&quot;: true}; started on this computer and spoken to over standard input and output.</source>
+        <translation>模型可调用其工具的本地程序，每个写作 {&quot;name&quot;: …, &quot;command&quot;: …, &quot;args&quot;: [...], &quot;effects&quot;: true}；在本机启动，通过标准输入和输出通信。</translation>
     </message>
     <message>
         <source>General</source>
@@ -1134,6 +1158,14 @@
         <translation>默认模型</translation>
     </message>
     <message>
+        <source>What this install contains (SBOM, CycloneDX): %1</source>
+        <translation>此安装包含的内容（SBOM，CycloneDX）：%1</translation>
+    </message>
+    <message>
+        <source>This install carries no software bill of materials (SBOM); installers do.</source>
+        <translation>此安装未附带软件物料清单（SBOM）；安装包会附带。</translation>
+    </message>
+    <message>
         <source>About Open-AutoGLM</source>
         <translation>关于 Open-AutoGLM</translation>
     </message>
@@ -1739,6 +1771,26 @@ signed by the administrator key %2 on %3. Only a new policy signed by that key c
         <source>Locked settings</source>
         <translation>锁定的设置</translation>
     </message>
+    <message>
+        <source>Tools the model may call</source>
+        <translation>模型可调用的工具</translation>
+    </message>
+    <message>
+        <source>Function calling on the API</source>
+        <translation>API 的函数调用</translation>
+    </message>
+    <message>
+        <source>Only: %1</source>
+        <translation>仅限：%1</translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation>任意</translation>
+    </message>
+    <message>
+        <source>(no MCP servers)</source>
+        <translation>（不允许 MCP 服务器）</translation>
+    </message>
 </context>
 <context>
     <name>PolicyGate</name>
@@ -2048,6 +2100,18 @@ signed by the administrator key %2 on %3. Only a new policy signed by that key c
         <translation>丢弃最早的对话轮次</translation>
     </message>
     <message>
+        <source>Only a model that fits on no single GPU</source>
+        <translation>仅限任何单个 GPU 都放不下的模型</translation>
+    </message>
+    <message>
+        <source>By layers</source>
+        <translation>按层</translation>
+    </message>
+    <message>
+        <source>By rows</source>
+        <translation>按行</translation>
+    </message>
+    <message>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
@@ -2172,6 +2236,22 @@ signed by the administrator key %2 on %3. Only a new policy signed by that key c
     <message>
         <source>GPU layers %1/%2</source>
         <translation>GPU 层数 %1/%2</translation>
+    </message>
+    <message>
+        <source>GPU %1</source>
+        <translation>GPU %1</translation>
+    </message>
+    <message>
+        <source>split by %1 over %2 GPUs</source>
+        <translation>按%1拆分到 %2 个 GPU</translation>
+    </message>
+    <message>
+        <source>rows</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>layers</source>
+        <translation>层</translation>
     </message>
     <message>
         <source>Context %1 / %2</source>
@@ -2382,6 +2462,122 @@ signed by the administrator key %2 on %3. Only a new policy signed by that key c
     <message>
         <source>Your devices</source>
         <translation>您的设备</translation>
+    </message>
+</context>
+<context>
+    <name>ToolApproval</name>
+    <message>
+        <source>Allow a tool?</source>
+        <translation>允许调用工具？</translation>
+    </message>
+    <message>
+        <source>The model wants to call %1, which can change things outside this conversation.</source>
+        <translation>模型想调用 %1，它可能更改本对话之外的内容。</translation>
+    </message>
+    <message>
+        <source>It would be given: %1</source>
+        <translation>将传给它：%1</translation>
+    </message>
+    <message>
+        <source>Allow</source>
+        <translation>允许</translation>
+    </message>
+    <message>
+        <source>Deny</source>
+        <translation>拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCallView</name>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>denied by you</source>
+        <translation>已被你拒绝</translation>
+    </message>
+    <message>
+        <source>Tool %1</source>
+        <translation>工具 %1</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+</context>
+<context>
+    <name>ToolServersDialog</name>
+    <message>
+        <source>MCP servers</source>
+        <translation>MCP 服务器</translation>
+    </message>
+    <message>
+        <source>Programs on this computer whose tools the model may call, started when needed and spoken to over standard input and output (never over a network). Their tools ask before each call unless “effects” is false. For example:</source>
+        <translation>本机上的程序，模型可调用其工具；需要时启动，通过标准输入和输出通信（绝不经由网络）。除非 “effects” 为 false，其工具每次调用前都会先询问。例如：</translation>
+    </message>
+    <message>
+        <source>Not valid JSON: %1</source>
+        <translation>不是有效的 JSON：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ToolsChooser</name>
+    <message>
+        <source>Calculator</source>
+        <translation>计算器</translation>
+    </message>
+    <message>
+        <source>Works out arithmetic exactly, on this computer</source>
+        <translation>在本机上精确计算算式</translation>
+    </message>
+    <message>
+        <source>Current date and time</source>
+        <translation>当前日期和时间</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s date, time and time zone</source>
+        <translation>本机的日期、时间和时区</translation>
+    </message>
+    <message>
+        <source>Search your conversations</source>
+        <translation>搜索你的对话</translation>
+    </message>
+    <message>
+        <source>Finds words in your earlier conversations on this computer</source>
+        <translation>在本机上你以前的对话中查找词语</translation>
+    </message>
+    <message>
+        <source>(asks first)</source>
+        <translation>（先询问）</translation>
+    </message>
+    <message>
+        <source>No tools are available</source>
+        <translation>没有可用的工具</translation>
+    </message>
+    <message>
+        <source>Call a tool before answering</source>
+        <translation>回答前先调用工具</translation>
+    </message>
+    <message>
+        <source>MCP servers…</source>
+        <translation>MCP 服务器…</translation>
+    </message>
+    <message>
+        <source>Tools:</source>
+        <translation>工具：</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Tools the model may call in this conversation; those that change something ask you first</source>
+        <translation>本对话中模型可调用的工具；会更改内容的工具会先询问你</translation>
     </message>
 </context>
 <context>

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 KEPT = {
     "Open-AutoGLM", "GPU", "CPU", "Ctrl", "Shift", "Enter", "Esc", "Del", "F2", "Markdown",
     "JSON", "GGUF", "Top-p", "Top-k", "Min-p", "RoPE", "YaRN", "English", "Q4_1", "llama",
-    "MiB", "GiB", "KiB", ".manifest.json", "KV", "CA", "PEM", "WebDAV", "API",
+    "MiB", "GiB", "KiB", ".manifest.json", "KV", "CA", "PEM", "WebDAV", "API", "MCP",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z_\-]+")
 
