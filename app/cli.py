@@ -15,6 +15,8 @@ from typing import Any
 from app import __version__
 from app.cli_support import (
     Progress,
+    add_model_opts,
+    add_sampling_opts,
     cli_context,
     emit_json,
     load_model_for,
@@ -363,12 +365,23 @@ def cmd_gui(args: argparse.Namespace) -> int:
     argv = ["--data-dir", args.data_dir] if args.data_dir else []
     if args.debug:
         argv.append("--debug")
+    if args.screenshot:  # an installer's check: ask, save the window, quit (app.gui.screenshot)
+        argv += ["--screenshot", args.screenshot, "--prompt", args.prompt]
     return gui_main(argv)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from app.services.doctor import diagnose
+    from app.services.doctor import NO_SBOM, diagnose, shipped_sbom
 
+    if args.sbom:
+        sbom = shipped_sbom()
+        if args.json:
+            emit_json({"sbom": str(sbom) if sbom else None})
+        elif sbom:
+            print(sbom)
+        else:
+            sys.stderr.write(f"autoglm: {NO_SBOM}\n")
+        return 0 if sbom else 1
     report = diagnose(cli_context(args), args.model)
     if args.json:
         emit_json(report)
@@ -396,6 +409,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if store["notice"]:
         print(f"  {store['notice']}")
     print(f"data: {report['paths']['data']}")
+    print(f"SBOM: {report['sbom'] or 'none in this install'}")
     print(f"network: {report['network']}")
     return 0
 
@@ -510,29 +524,6 @@ def _add_serve_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 # -- parser -----------------------------------------------------------------------------------
 
-def _add_model_opts(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", "-m", help="model file or name (default: the configured or default model)")
-    p.add_argument("--allow-unsigned", action="store_true",
-                   help="load a model without a trusted signature (refused if policy forbids)")
-    p.add_argument("--ctx", type=int, help="context length in tokens")
-    p.add_argument("--gpu-layers", type=int, help="layers to offload (-1: automatic)")
-    p.add_argument("--gpu", type=int, metavar="N",
-                   help="keep the model on GPU N where there are several (default: the gpu_device setting)")
-    p.add_argument("--threads", type=int, help="CPU threads (0: physical cores)")
-
-
-def _add_sampling_opts(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--system", help="system prompt")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--temperature", "-t", type=float)
-    p.add_argument("--max-tokens", "-n", type=int)
-    p.add_argument("--top-p", type=float)
-    p.add_argument("--top-k", type=int)
-    p.add_argument("--min-p", type=float)
-    p.add_argument("--repeat-penalty", type=float)
-    p.add_argument("--stop", action="append", help="stop string (repeatable)")
-
-
 def _add_history_opt(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-history", action="store_true",
                    help="do not save this conversation (it is saved by default)")
@@ -556,8 +547,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", parents=[common], help="ask one question and stream the answer")
     p.add_argument("prompt", nargs="*", help="the question (or standard input)")
-    _add_model_opts(p)
-    _add_sampling_opts(p)
+    add_model_opts(p)
+    add_sampling_opts(p)
     _add_history_opt(p)
     from app.cli_tools import add_tool_options
 
@@ -570,8 +561,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", parents=[common], help="talk with the model interactively")
-    _add_model_opts(p)
-    _add_sampling_opts(p)
+    add_model_opts(p)
+    add_sampling_opts(p)
     _add_history_opt(p)
     p.add_argument("--continue", dest="continue_id", metavar="ID",
                    help="continue a saved conversation (an id or its first characters)")
@@ -639,10 +630,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_scan)
 
     p = sub.add_parser("gui", parents=[common], help="open the desktop app")
+    p.add_argument("--screenshot", help=argparse.SUPPRESS)
+    p.add_argument("--prompt", default="Say hello in one short sentence.", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("doctor", parents=[common], help="show the build, hardware and choices made")
     p.add_argument("--model", "-m")
+    p.add_argument("--sbom", action="store_true",
+                   help="print the path of the SBOM (CycloneDX) shipped with this install")
     p.set_defaults(func=cmd_doctor)
 
     _add_serve_parser(sub, common)

@@ -169,3 +169,26 @@ def say_store_notice(ctx: Any) -> None:
     """Once per run, when the conversation store had to stay unencrypted."""
     if ctx.store_notice:
         sys.stderr.write(f"autoglm: warning: {ctx.store_notice}\n")
+
+
+def add_model_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", "-m", help="model file or name (default: the configured or default model)")
+    p.add_argument("--allow-unsigned", action="store_true",
+                   help="load a model without a trusted signature (refused if policy forbids)")
+    p.add_argument("--ctx", type=int, help="context length in tokens")
+    p.add_argument("--gpu-layers", type=int, help="layers to offload (-1: automatic)")
+    p.add_argument("--gpu", type=int, metavar="N",
+                   help="keep the model on GPU N where there are several (default: the gpu_device setting)")
+    p.add_argument("--threads", type=int, help="CPU threads (0: physical cores)")
+
+
+def add_sampling_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--system", help="system prompt")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--temperature", "-t", type=float)
+    p.add_argument("--max-tokens", "-n", type=int)
+    p.add_argument("--top-p", type=float)
+    p.add_argument("--top-k", type=int)
+    p.add_argument("--min-p", type=float)
+    p.add_argument("--repeat-penalty", type=float)
+    p.add_argument("--stop", action="append", help="stop string (repeatable)")

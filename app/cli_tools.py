@@ -187,7 +187,7 @@ def add_tool_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_tools_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    from app.cli import _add_model_opts, _add_sampling_opts
+    from app.cli_support import add_model_opts, add_sampling_opts
 
     p = sub.add_parser("tools", parents=[common], help="the tools a model can call")
     tsub = p.add_subparsers(dest="tools_cmd", metavar="ACTION")
@@ -204,6 +204,6 @@ def add_tools_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     a.add_argument("prompt", nargs="*", help="the message (or standard input)")
     a.add_argument("--tool-choice", choices=("auto", "required"), default="auto",
                    help="required: the model must call a tool before it answers")
-    _add_model_opts(a)
-    _add_sampling_opts(a)
+    add_model_opts(a)
+    add_sampling_opts(a)
     p.set_defaults(func=cmd_tools, tools_cmd=None)
