@@ -126,7 +126,7 @@ def export(
     """
     src = Path(src)
     tmp = src.with_name(src.name + ".encrypting")
-    tmp.unlink(missing_ok=True)
+    remove_leftovers(src)
     total = max(1, src.stat().st_size)
     conn = connect(src, src_key, isolation_level=None, check_same_thread=False)
     try:
@@ -163,8 +163,12 @@ def export(
 
 
 def remove_leftovers(path: Path) -> None:
-    """A copy left by an export that was killed half-way (the original is intact)."""
-    path.with_name(path.name + ".encrypting").unlink(missing_ok=True)
+    """A copy left by an export that was killed half-way (the original is intact), with
+    its rollback journal: left behind, that journal is "hot" for the next copy of the same
+    name, which SQLite would then try to roll back (and cannot, read-only)."""
+    copy = path.with_name(path.name + ".encrypting")
+    for leftover in (copy, *(copy.with_name(copy.name + s) for s in ("-journal", "-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)
 
 
 def _report_progress(conn: Any, tmp: Path, total: int, progress: Progress) -> None:
