@@ -184,7 +184,8 @@ def main() -> int:
     print(f"model {Path(path).name}, {threads} threads, backend {backend.name}, gpu layers {ngl}, "
           f"{args.runs} interleaved rounds of tg{args.tokens}; our prompt is {depth} tokens")
     print(f"machine: {bench.machine}")
-    print(f"placement: {placement.describe(backend.devices)} ({ours.loaded.plan.reason}); "
+    where = placement.describe(backend.devices) if ours.loaded.plan.n_gpu_layers else "CPU"
+    print(f"placement: {where} ({ours.loaded.plan.reason}); "
           f"sampling from the graph's cut: {ours.loaded.engine.backend_sampling}")
     print(f"{'engine':<40} {'tok/s (median)':>15} {'ratio (median)':>15}")
     print(f"{'llama-bench tg' + str(args.tokens):<40} {b:>15.1f} {1.0:>15.3f}")

@@ -132,7 +132,8 @@ def main() -> int:
     print(f"{'llama-bench pp' + str(args.tokens):<40} {b:>15.1f} {1.0:>15.3f}")
     print(f"{'Open-AutoGLM (cold prompt, 1st token)':<40} {o:>15.1f} {r:>15.3f}")
     print(f"peak resident memory of this process: {rss_mib:.0f} MiB")
-    print(f"placement: {plan.placement.describe(backend.devices)} ({plan.reason})")
+    where = plan.placement.describe(backend.devices) if plan.n_gpu_layers else "CPU"
+    print(f"placement: {where} ({plan.reason})")
     print(f"RESULT prefill_ratio={r:.3f} ours_tps={o:.1f} llama_bench_tps={b:.1f} "
           f"split={plan.placement.split_mode} main_gpu={plan.placement.main_gpu} "
           f"prompt_tokens={args.tokens} backend={backend.name} peak_rss_mib={rss_mib:.0f}")
