@@ -11,7 +11,7 @@ STAMP_APP := $(VENV)/.stamp-app
 STAMP_TEST := $(VENV)/.stamp-test
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test lint bench cuda screenshots translations clean help
+.PHONY: run test lint bench cuda screenshots translations clean help package package-test
 
 help:
 	@echo "make run    - set up and start Open-AutoGLM on the default model"
@@ -19,17 +19,33 @@ help:
 	@echo "make bench  - run the benchmarks in bench/ (results in bench/RESULTS.md)"
 	@echo "make cuda   - rebuild llama-cpp-python with CUDA (needs nvcc and CMake)"
 	@echo "make screenshots - render the main window to build/screenshots/"
+	@echo "make wheelhouse - every wheel for an offline pip install, in build/wheelhouse/"
+	@echo "make wheelhouse-test - install the wheelhouse with no network and ask the model (root)"
+	@echo "make sbom   - the CycloneDX SBOM of the wheelhouse, in build/sbom/"
+	@echo "make package - build the Linux bundle and build/package/open-autoglm_VERSION_amd64.deb"
+	@echo "make package-test - build, install, check offline and uninstall the .deb (root)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Open-AutoGLM needs Python 3.11 or newer; found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# llama-cpp-python compiles llama.cpp from source (a few minutes): only a fresh venv pays.
-# --no-cache-dir: a wheel cached from other build options must never be reused.
+# llama-cpp-python compiles llama.cpp from source (a few minutes), once: the wheel is kept in
+# a folder named by the version and the CMake options, and both the venv and the wheelhouse
+# install from it. --no-cache-dir: a wheel pip cached from other build options is never reused.
+LLAMA_CMAKE_ARGS := $(shell bash packaging/llama_cmake_args.sh)
+LLAMA_WHEEL_DIR := build/wheels/llama-cpp-python-$(LLAMA_CPP_PYTHON)-$(shell printf '%s' '$(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
+LLAMA_WHEEL_STAMP := $(LLAMA_WHEEL_DIR)/.built
+
+$(LLAMA_WHEEL_STAMP): | $(BIN)/python
+	rm -rf $(LLAMA_WHEEL_DIR)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel --no-deps --no-cache-dir \
+	    -w $(LLAMA_WHEEL_DIR) "llama-cpp-python==$(LLAMA_CPP_PYTHON)"
+	touch $@
+
 $(STAMP_LLAMA): | $(BIN)/python
-	CMAKE_ARGS="$$(bash packaging/llama_cmake_args.sh)" \
-	    $(BIN)/pip install --no-cache-dir "llama-cpp-python==$(LLAMA_CPP_PYTHON)"
+	$(MAKE) $(LLAMA_WHEEL_STAMP)
+	$(BIN)/pip install $(LLAMA_WHEEL_DIR)/llama_cpp_python-$(LLAMA_CPP_PYTHON)-*.whl
 	touch $@
 
 $(STAMP_APP): pyproject.toml app/engine/_sampling.c $(STAMP_LLAMA)
@@ -77,6 +93,55 @@ bench: $(STAMP_TEST)
 # the sdist already here: make cuda LLAMA_CPP_SDIST=path/to/llama_cpp_python-VERSION.tar.gz
 cuda: $(STAMP_TEST)
 	bash packaging/build_cuda.sh "$$($(BIN)/python -c 'from bench.llama_tools import vendored_source; print(vendored_source().parent.parent)')" $(BIN)/python
+
+# The Linux bundle (PyInstaller, one folder) and the .deb made from it, in build/package/.
+# An organisation build bakes its signed policy, the administrator's public key and extra
+# model-signing keys into /etc/xdg/open-autoglm/ (conffiles):
+#   make package POLICY=policy.json ADMIN_KEYS=admin.pub TRUST="a.pub b.pub"
+# The bundle is rebuilt only when the app, resources or the spec change.
+STAMP_PACKAGE := $(VENV)/.stamp-package
+PACKAGE_DIR := build/package
+BUNDLE_STAMP := $(PACKAGE_DIR)/bundle/.built
+BUNDLE_INPUTS := $(shell git ls-files app resources 2>/dev/null) pyproject.toml \
+    $(addprefix packaging/bundle/,open-autoglm.spec build.py autoglm_main.py rthook_qt.py)
+
+$(STAMP_PACKAGE): pyproject.toml $(STAMP_APP)
+	$(BIN)/pip install -q -e '.[gui,api,tools,package]'
+	touch $@
+
+$(BUNDLE_STAMP): $(STAMP_PACKAGE) $(BUNDLE_INPUTS)
+	$(BIN)/python packaging/bundle/build.py --out $(PACKAGE_DIR)
+	touch $@
+
+package: $(BUNDLE_STAMP)
+	$(BIN)/python packaging/bundle/make_deb.py --out $(PACKAGE_DIR) \
+	    $(if $(POLICY),--policy "$(POLICY)") $(foreach k,$(ADMIN_KEYS),--admin-keys "$(k)") \
+	    $(foreach k,$(TRUST),--trust "$(k)")
+
+# Builds the .deb, installs it for real (as root: Debian/Ubuntu), checks it offline and
+# uninstalls it again, whatever happens; prints one RESULT line.
+package-test:
+	bash packaging/bundle/package_test.sh
+
+# Every wheel `pip install --no-index --find-links build/wheelhouse 'open-autoglm[gui,api,tools]'`
+# needs, for machines with no network (README: "Air-gapped install"). llama-cpp-python is
+# the wheel built once above, copied, not compiled again.
+.PHONY: wheelhouse wheelhouse-test sbom
+WHEELHOUSE := build/wheelhouse
+
+wheelhouse: | $(BIN)/python
+	$(MAKE) $(LLAMA_WHEEL_STAMP)
+	bash packaging/wheelhouse/build.sh $(BIN)/python \
+	    "$$(ls $(LLAMA_WHEEL_DIR)/llama_cpp_python-$(LLAMA_CPP_PYTHON)-*.whl)" $(SMOLLM2) $(WHEELHOUSE)
+
+# Installs the wheelhouse into a fresh venv with no network (root: `unshare -n`), then
+# `autoglm doctor` and `autoglm ask` offline; removes the venv.
+wheelhouse-test: wheelhouse
+	bash packaging/wheelhouse/test_install.sh $(WHEELHOUSE) $(PYTHON)
+
+# The CycloneDX SBOM of the wheelhouse (packaging/sbom.py; bundles get theirs from `make package`).
+sbom: wheelhouse $(STAMP_PACKAGE)
+	$(BIN)/python packaging/sbom.py --wheelhouse $(WHEELHOUSE) --out build/sbom/open-autoglm-wheelhouse.cdx.json
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

