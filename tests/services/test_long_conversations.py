@@ -70,8 +70,30 @@ def small_window_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loa
     model.close()
 
 
+@pytest.fixture(scope="module")
+def two_thread_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedModel]:
+    """The default model on both cores: fifty turns are mostly prompt processing (one
+    big graph per turn), which a second thread nearly halves. The other service tests'
+    model keeps one thread, which stays quick beside other processes' work."""
+    from app.services.context import open_context
+    from app.services.models import load_model
+
+    model = load_model(open_context(tmp_path_factory.mktemp("two-threads")), n_ctx=WINDOW, threads=2)
+    yield model
+    model.close()
+
+
 @pytest.mark.slow
-def test_fifty_long_turns_keep_answering_with_a_running_summary(convs: Conversations) -> None:
+def test_fifty_long_turns_keep_answering_with_a_running_summary(
+        ctx: AppContext, two_thread_model: LoadedModel) -> None:
+    convs = open_conversations(ctx, two_thread_model)
+    try:
+        _fifty_turns(convs)
+    finally:
+        convs.close()
+
+
+def _fifty_turns(convs: Conversations) -> None:
     started = time.perf_counter()
     conversation_id, prompts = converse(convs, 50, WINDOW)
 
