@@ -4,27 +4,15 @@ PyInstaller itself runs in `make package`, minutes on two cores)."""
 from __future__ import annotations
 
 import ctypes
-import importlib.util
 import os
 from pathlib import Path
 
 import pytest
+from packaging_scripts import load_script
 
 from app.catalog.catalog import default_model_path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_build():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "bundle_build", ROOT / "packaging" / "bundle" / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = load_build()
+build = load_script("bundle/build.py")
 
 
 def test_llama_libraries_are_copied_once_each_and_load_from_the_bundle(tmp_path: Path) -> None:

@@ -6,13 +6,13 @@ Installing it is `make package-test`'s job (as root, with a real bundle)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from packaging_scripts import load_script
 
 from app import __version__
 from app.config import RESOURCES_DIR
@@ -20,19 +20,7 @@ from app.security.keys import generate_key
 from app.security.policy import read_policy
 from tests.policy_helpers import admin_key, write_policy
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_make_deb():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "make_deb", ROOT / "packaging" / "bundle" / "make_deb.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_deb = load_make_deb()
+make_deb = load_script("bundle/make_deb.py")
 
 
 @pytest.fixture
