@@ -13,10 +13,11 @@ CPU chain for the same seed; the chain therefore stays on the CPU.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from app.engine.types import SamplingParams
@@ -32,6 +33,21 @@ PENALTY_PRECUT = True
 # Make the chain's first cut straight from the logits in C (_sampling.c), instead of
 # llama_sampler_sample's copy of the whole vocabulary; exact.
 COMPILED_STEP = True
+
+
+@contextlib.contextmanager
+def llama_cpp_alone() -> Iterator[None]:
+    """Within it, replies sample as llama.cpp alone does (its chain over a copy of every
+    logit): what the switches above exist for, the reference the tests compare with."""
+    global COMPILED_STEP, PENALTY_PRECUT
+    saved = COMPILED_STEP, PENALTY_PRECUT
+    COMPILED_STEP = PENALTY_PRECUT = False
+    try:
+        yield
+    finally:
+        COMPILED_STEP, PENALTY_PRECUT = saved
+
+
 # How many candidates the graph's cut sends back: room for a top-k of 192 with the
 # penalties' 64 most recent tokens (see first_cut). Replies that need more, or every
 # logit (a grammar, top-p without top-k), sample on the CPU.

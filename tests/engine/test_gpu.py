@@ -63,7 +63,7 @@ def test_greedy_decoding_picks_the_cpus_first_token(default_model_path: Path) ->
 
 def test_on_the_gpu_the_cut_is_made_in_the_graph_and_picks_llama_cpps_own_tokens(
         default_model_path: Path) -> None:
-    import app.engine.sampler as sampler_module
+    from app.engine.sampler import llama_cpp_alone
 
     poem = [ChatMessage("user", "Write a short poem about rivers and the sea.")]
     with LlamaEngine(str(default_model_path), EngineConfig(n_ctx=512, n_gpu_layers=99)) as engine:
@@ -73,14 +73,10 @@ def test_on_the_gpu_the_cut_is_made_in_the_graph_and_picks_llama_cpps_own_tokens
             engine.reset()
             ours = engine.stream_chat(poem, params).read_all()
             assert engine._graph_cut is not None and engine._graph_cut.attached
-            saved = sampler_module.COMPILED_STEP, sampler_module.PENALTY_PRECUT
-            sampler_module.COMPILED_STEP = sampler_module.PENALTY_PRECUT = False
-            try:  # llama.cpp's own chain over a copy of every logit, on the same GPU
+            with llama_cpp_alone():  # llama.cpp's own chain over every logit, same GPU
                 engine.reset()
                 theirs = engine.stream_chat(poem, params).read_all()
                 assert not engine._graph_cut.attached
-            finally:
-                sampler_module.COMPILED_STEP, sampler_module.PENALTY_PRECUT = saved
             assert ours == theirs and len(ours) > 20
 
 

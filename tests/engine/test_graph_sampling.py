@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import app.engine.sampler as sampler_module
 from app.engine.llama import EngineConfig, LlamaEngine
-from app.engine.sampler import GRAPH_CUT, fits_graph_cut
+from app.engine.sampler import GRAPH_CUT, fits_graph_cut, llama_cpp_alone
 from app.engine.types import ChatMessage, SamplingParams
 
 POEM = [ChatMessage("user", "Write a short poem about rivers and the sea.")]
@@ -41,12 +40,8 @@ def _reply(engine: LlamaEngine, params: SamplingParams) -> str:
 
 def _llama_cpp_only(engine: LlamaEngine, params: SamplingParams) -> str:
     """llama.cpp's chain over a copy of every logit, as llama.cpp alone samples."""
-    saved = sampler_module.COMPILED_STEP, sampler_module.PENALTY_PRECUT
-    sampler_module.COMPILED_STEP = sampler_module.PENALTY_PRECUT = False
-    try:
+    with llama_cpp_alone():
         return _reply(engine, params)
-    finally:
-        sampler_module.COMPILED_STEP, sampler_module.PENALTY_PRECUT = saved
 
 
 @pytest.mark.parametrize("params", SETTINGS.values(), ids=SETTINGS.keys())
