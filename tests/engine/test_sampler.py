@@ -10,7 +10,7 @@ import pytest
 import app.engine.sampler as sampler_module
 from app.engine.batch import BatchConfig, BatchEngine
 from app.engine.llama import LlamaEngine
-from app.engine.sampler import Sampler, first_cut
+from app.engine.sampler import Sampler, first_cut, llama_cpp_alone
 from app.engine.types import ChatMessage, SamplingParams
 
 POEM = [ChatMessage("user", "Write a short poem about rivers and the sea.")]
@@ -32,23 +32,17 @@ def _reply(engine: LlamaEngine, params: SamplingParams) -> str:
     return engine.stream_chat(POEM, params).read_all()
 
 
-def _llama_cpp_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Sample as llama.cpp alone would: its chain over a copy of every logit."""
-    monkeypatch.setattr(sampler_module, "COMPILED_STEP", False)
-    monkeypatch.setattr(sampler_module, "PENALTY_PRECUT", False)
-
-
 @pytest.mark.parametrize("params", SETTINGS.values(), ids=SETTINGS.keys())
 def test_the_compiled_step_chooses_the_tokens_llama_cpp_chooses(
-        engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch, params: SamplingParams) -> None:
+        engine: LlamaEngine, params: SamplingParams) -> None:
     sampler = engine._sampler(params, [])
     try:
         assert sampler.compiled, "the compiled sampling step is not built or not bound"
     finally:
         sampler.free()
     ours = _reply(engine, params)
-    _llama_cpp_only(monkeypatch)
-    theirs = _reply(engine, params)
+    with llama_cpp_alone():
+        theirs = _reply(engine, params)
     assert ours == theirs
     assert len(ours) > 20
 
@@ -66,14 +60,13 @@ def test_the_penalty_precut_changes_no_output(engine: LlamaEngine, monkeypatch: 
     assert len(cut) > 20
 
 
-def test_the_batch_engine_samples_alike(default_model_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_batch_engine_samples_alike(default_model_path: Path) -> None:
     batch = BatchEngine(str(default_model_path), BatchConfig(slots=1, n_ctx_slot=512, n_threads=1))
     try:
         params = SETTINGS["hot, penalised"]
         ours = batch.submit_chat(POEM, params).read_all()
-        _llama_cpp_only(monkeypatch)
-        theirs = batch.submit_chat(POEM, params).read_all()
+        with llama_cpp_alone():
+            theirs = batch.submit_chat(POEM, params).read_all()
     finally:
         batch.close()
     assert ours == theirs
