@@ -1,9 +1,9 @@
 """The llama.cpp engine: one loaded model and one context, streaming tokens.
 
-The decode loop is the product's hot path. Per token it makes two C calls
-(sample through the compiled step and llama.cpp's sampler chain, decode one
-token) plus a dictionary lookup for the token's text: no logits copied into
-Python, no Python-side sampling.
+The decode loop is the product's hot path. It runs in C (_sampling.c's steps():
+sample through llama.cpp's sampler chain, decode the token, again), several
+tokens per call with the GIL released; Python only turns the tokens into text,
+a dictionary lookup each, while the device works on the next one.
 """
 
 from __future__ import annotations
@@ -18,12 +18,23 @@ from dataclasses import dataclass, field
 
 from app.engine import native
 from app.engine.lookup import DraftBatch, NgramIndex, trim_cache
-from app.engine.sampler import GraphCut, Sampler, fits_graph_cut
+from app.engine.sampler import (
+    STEPS_DECODE_FAILED,
+    STEPS_END,
+    STEPS_SAMPLE_FAILED,
+    GraphCut,
+    Sampler,
+    fits_graph_cut,
+)
 from app.engine.types import ChatMessage, LoadPlan, Placement, ReplyStats, SamplingParams
 from app.engine.weights import Weights, free_context, take_weights
 from app.errors import ContextOverflow, EngineError, ModelLoadFailed
 
 log = logging.getLogger(__name__)
+
+# The most tokens one call of the decode loop samples (it also stops after
+# sampler.STEP_BUDGET_US); the first call of a reply samples one.
+MAX_STEPS_PER_CALL = 64
 
 
 @dataclass(frozen=True)
@@ -128,7 +139,6 @@ class LlamaEngine:
         self.backend_sampling = (config.backend_sampling == "on" or (
             config.backend_sampling == "auto" and output_on_gpu)) and GraphCut.available(lib)
         self._graph_cut = GraphCut(lib, self._ctx) if self.backend_sampling else None
-        self._tok_one = (ctypes.c_int32 * 1)()
 
     # -- tokens (the model's own tokenizer) ---------------------------------------------------
 
@@ -186,7 +196,6 @@ class LlamaEngine:
     def _run_locked(self, tokens: list[int], params: SamplingParams,
                     cancel: threading.Event | None, stops: tuple[str, ...],
                     stats: ReplyStats) -> Iterator[str]:
-        lib = self._lib
         t0 = time.perf_counter()
         graph_cut = self._use_graph_cut(params)
         if not self._prefill(tokens, stats, cancel):
@@ -198,10 +207,7 @@ class LlamaEngine:
             return
         sampler = self._sampler(params, tokens, graph_cut)
         ctx, pieces, piece_of = self._ctx, self.vocab._pieces, self.vocab.piece
-        decode, sample = lib.llama_decode, sampler.sample
-        batch_get_one = lib.llama_batch_get_one
-        tok_one = self._tok_one
-        one_token = batch_get_one(tok_one, 1)  # views tok_one: built once, refilled per token
+        steps = sampler.steps
         utf8 = codecs.getincrementaldecoder("utf-8")("replace")
         held = ""  # text withheld because it may be the start of a stop string
         max_new = min(params.max_tokens, self.n_ctx - len(tokens))
@@ -209,42 +215,46 @@ class LlamaEngine:
         t_first = 0.0
         finish = "length"
         cached = self._cached
+        n_step = 1  # the first token alone, so that it shows at once; then runs of them
         try:
-            while n_gen < max_new:
+            while n_gen < max_new and finish == "length":
                 if cancel is not None and cancel.is_set():
                     finish = "cancelled"
                     break
-                tok = sample(ctx, -1)
-                hit = pieces.get(tok)
-                piece, eog = hit if hit is not None else piece_of(tok)
-                if eog:
-                    finish = "stop"
-                    break
-                n_gen += 1
-                if n_gen == 1:
+                # Each run ends with its last token's decode already started: on a GPU,
+                # llama_decode returns once the work is queued, so the text below is
+                # handled while the device works. (Tokens sampled past a stop string or
+                # a cancel stay in the cache too, and in ``cached``, which says so.)
+                run = steps(ctx, n_step, max_new - n_gen)
+                cached.extend(run.tokens[:run.decoded])
+                if not t_first and run.tokens:
                     t_first = time.perf_counter()
-                if n_gen < max_new:
-                    # The next step is started before this token's text is handed out: on
-                    # a GPU, llama_decode returns once the work is queued, so the reader's
-                    # handling of the text overlaps the device's work instead of waiting
-                    # for it. (A reply then ending at a stop string leaves that token in
-                    # the cache too, and in ``cached``, which says so.)
-                    tok_one[0] = tok
-                    if decode(ctx, one_token) != 0:
-                        raise EngineError("llama.cpp failed to decode (context full?)")
-                    cached.append(tok)
-                text = utf8.decode(piece)
-                if text:
+                for tok in run.tokens:
+                    if cancel is not None and cancel.is_set():
+                        finish = "cancelled"
+                        break
+                    n_gen += 1
+                    hit = pieces.get(tok)
+                    text = utf8.decode((hit if hit is not None else piece_of(tok))[0])
+                    if not text:
+                        continue
                     if stops:
                         held += text
-                        emit, held, hit = _split_at_stop(held, stops)
+                        emit, held, found = _split_at_stop(held, stops)
                         if emit:
                             yield emit
-                        if hit:
+                        if found:
                             finish = "stop"
                             break
                     else:
                         yield text
+                if run.status == STEPS_END and finish == "length":
+                    finish = "stop"
+                elif run.status == STEPS_DECODE_FAILED:
+                    raise EngineError(f"llama.cpp failed to decode (context full?) (code {run.code})")
+                elif run.status == STEPS_SAMPLE_FAILED:
+                    raise EngineError(f"the sampler picked no token (code {run.code})")
+                n_step = MAX_STEPS_PER_CALL
             tail = held + utf8.decode(b"", final=True)
             if tail and finish != "stop":
                 yield tail

@@ -18,7 +18,7 @@ import ctypes
 import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.engine.types import SamplingParams
 from app.errors import EngineError
@@ -33,19 +33,23 @@ PENALTY_PRECUT = True
 # Make the chain's first cut straight from the logits in C (_sampling.c), instead of
 # llama_sampler_sample's copy of the whole vocabulary; exact.
 COMPILED_STEP = True
+# Run the decode loop in C (_sampling.c's steps()), several tokens per call, instead of
+# one token per round of Python; the same tokens.
+COMPILED_LOOP = True
 
 
 @contextlib.contextmanager
 def llama_cpp_alone() -> Iterator[None]:
     """Within it, replies sample as llama.cpp alone does (its chain over a copy of every
-    logit): what the switches above exist for, the reference the tests compare with."""
-    global COMPILED_STEP, PENALTY_PRECUT
-    saved = COMPILED_STEP, PENALTY_PRECUT
-    COMPILED_STEP = PENALTY_PRECUT = False
+    logit, one token per round of a Python loop): what the switches above exist for,
+    the reference the tests compare with."""
+    global COMPILED_STEP, PENALTY_PRECUT, COMPILED_LOOP
+    saved = COMPILED_STEP, PENALTY_PRECUT, COMPILED_LOOP
+    COMPILED_STEP = PENALTY_PRECUT = COMPILED_LOOP = False
     try:
         yield
     finally:
-        COMPILED_STEP, PENALTY_PRECUT = saved
+        COMPILED_STEP, PENALTY_PRECUT, COMPILED_LOOP = saved
 
 
 # How many candidates the graph's cut sends back: room for a top-k of 192 with the
@@ -54,8 +58,40 @@ def llama_cpp_alone() -> Iterator[None]:
 GRAPH_CUT = 256
 
 
+# How long one call of the compiled decode loop runs before it hands its tokens back:
+# short enough that text streams smoothly and a cancel takes effect at once, long
+# enough that a token on a fast GPU costs no round of the interpreter.
+STEP_BUDGET_US = 8000
+# How a run of steps ended (as _sampling.c's steps() says).
+STEPS_MORE, STEPS_END, STEPS_DECODE_FAILED, STEPS_SAMPLE_FAILED = 0, 1, 2, 3
+
+
+class Steps(NamedTuple):
+    """What a run of the decode loop did: ``tokens`` sampled, the first ``decoded`` of
+    them already decoded into the context, how it ended and llama.cpp's ``code``."""
+
+    tokens: list[int]
+    decoded: int
+    status: int
+    code: int
+
+
+def _one_step(lib: Any, sample: Callable[[Any, int], int], vocab: Any, ctx: Any,
+              n_max: int, n_left: int) -> Steps:
+    """The decode loop's step where _sampling is not built: one token per call."""
+    tok = sample(ctx, -1)
+    if lib.llama_vocab_is_eog(vocab, tok):
+        return Steps([], 0, STEPS_END, 0)
+    if n_left <= 1:
+        return Steps([tok], 0, STEPS_MORE, 0)
+    one = (ctypes.c_int32 * 1)(tok)
+    rc = lib.llama_decode(ctx, lib.llama_batch_get_one(one, 1))
+    return Steps([tok], 0, STEPS_DECODE_FAILED, rc) if rc else Steps([tok], 1, STEPS_MORE, 0)
+
+
 class Sampler:
-    """The sampler chain of one generation; ``sample(ctx, idx)`` picks the next token.
+    """The sampler chain of one generation; ``sample(ctx, idx)`` picks the next token,
+    and ``steps(ctx, n_max, n_left)`` runs the decode loop for up to ``n_max`` of them.
 
     The caller frees it with ``free()``.
     """
@@ -66,25 +102,34 @@ class Sampler:
         (``fits_graph_cut``): the chain runs over the candidates the graph sent back."""
         self._lib = lib
         self.sample: Callable[[Any, int], int]
+        self.steps: Callable[[Any, int, int], Steps]
         cut = first_cut(params)
+        step = compiled_step(lib)
         if graph_cut:
-            self.chain = build_chain(lib, vocab, n_vocab, params, prompt)
-            self.compiled = True
-            address = ctypes.cast(self.chain, ctypes.c_void_p).value
-            from app.engine import _sampling
-            self.sample = functools.partial(_sampling.sample_cut, address, cut)
-            return
-        # A grammar must see every candidate before any cut.
-        use_step = COMPILED_STEP and cut and not params.grammar
-        step = compiled_step(lib) if use_step else None
-        self.chain = build_chain(lib, vocab, n_vocab, params, prompt,
-                                 precut=0 if step is not None else cut)
-        self.compiled = step is not None
-        if step is not None:
-            address = ctypes.cast(self.chain, ctypes.c_void_p).value
-            self.sample = functools.partial(step, address, n_vocab, cut)
+            mode, precut = "cut", 0
+        elif step is not None and COMPILED_STEP and cut and not params.grammar:
+            mode, precut = "top", 0  # a grammar must see every candidate before any cut
         else:
+            mode, precut = "chain", cut
+        self.chain = build_chain(lib, vocab, n_vocab, params, prompt, precut=precut)
+        self.compiled = mode != "chain"
+        address = ctypes.cast(self.chain, ctypes.c_void_p).value
+        if mode == "chain":
             self.sample = functools.partial(lib.llama_sampler_sample, self.chain)
+        else:
+            from app.engine import _sampling
+            self.sample = (functools.partial(_sampling.sample_cut, address, cut) if mode == "cut"
+                           else functools.partial(_sampling.sample, address, n_vocab, cut))
+        if step is not None and COMPILED_LOOP:
+            from app.engine import _sampling
+            code = {"chain": _sampling.MODE_CHAIN, "top": _sampling.MODE_TOP,
+                    "cut": _sampling.MODE_CUT}[mode]
+            vocab_address = ctypes.cast(vocab, ctypes.c_void_p).value
+            compiled = functools.partial(_sampling.steps, code, address, n_vocab, cut)
+            self.steps = lambda ctx, n_max, n_left: Steps(*compiled(
+                ctx, vocab_address, n_max, n_left, STEP_BUDGET_US))
+        else:
+            self.steps = functools.partial(_one_step, lib, self.sample, vocab)
 
     def free(self) -> None:
         if self.chain is not None:
@@ -228,8 +273,11 @@ def compiled_step(lib: Any) -> Callable[..., int] | None:
             graph = [address(name) for name in (
                 "llama_get_sampled_logits_ith", "llama_get_sampled_candidates_ith",
                 "llama_get_sampled_logits_count_ith")]
+            loop = [address(name) for name in (
+                "llama_decode", "llama_vocab_is_eog", "llama_sampler_sample")]
             _sampling.bind(*(address(name) for name in (
-                "llama_get_logits_ith", "llama_sampler_apply", "llama_sampler_accept")), *graph)
+                "llama_get_logits_ith", "llama_sampler_apply", "llama_sampler_accept")),
+                *graph, *loop)
             _graph_bound = all(graph)
             step = _sampling.sample
         else:
@@ -240,9 +288,13 @@ def compiled_step(lib: Any) -> Callable[..., int] | None:
 
 def _layout_matches(lib: Any) -> bool:
     """Whether llama.h's structs are laid out as _sampling.c mirrors them."""
-    data, array = lib.llama_token_data, lib.llama_token_data_array
+    data, array, batch = lib.llama_token_data, lib.llama_token_data_array, lib.llama_batch
     ptr = ctypes.sizeof(ctypes.c_void_p)
+    batch_fields = [getattr(batch, name).offset for name in (
+        "n_tokens", "token", "embd", "pos", "n_seq_id", "seq_id", "logits")]
     return (ctypes.sizeof(data) == 12
+            and batch_fields == [0, *(ptr * i for i in range(1, 7))]
+            and ctypes.sizeof(batch) == 7 * ptr
             and (data.id.offset, data.logit.offset, data.p.offset) == (0, 4, 8)
             and (array.data.offset, array.size.offset, array.selected.offset, array.sorted.offset)
             == (0, ptr, 2 * ptr, 2 * ptr + 8))

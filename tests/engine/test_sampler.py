@@ -107,3 +107,66 @@ def test_the_compiled_step_refuses_null_pointers(engine: LlamaEngine) -> None:
             _sampling.sample(1, 2)
     finally:
         sampler.free()
+
+
+LOOP_SETTINGS = {
+    "defaults": SamplingParams(seed=11, max_tokens=64),
+    "greedy": SamplingParams(temperature=0.0, max_tokens=64),
+    "grammar (llama.cpp's own sampling)": SamplingParams(
+        seed=3, max_tokens=24, grammar='root ::= "The river " [a-z ]+ "."'),
+}
+
+
+@pytest.mark.parametrize("params", LOOP_SETTINGS.values(), ids=LOOP_SETTINGS.keys())
+def test_the_compiled_decode_loop_writes_what_the_python_loop_writes(
+        engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch, params: SamplingParams) -> None:
+    def run() -> tuple[str, int, str, list[int]]:
+        engine.reset()
+        gen = engine.stream_chat(POEM, params)
+        text = gen.read_all()
+        return text, gen.stats.generated_tokens, gen.stats.finish_reason, list(engine._cached)
+
+    ours = run()
+    monkeypatch.setattr(sampler_module, "COMPILED_LOOP", False)
+    python_loop = engine._sampler(params, [])
+    assert python_loop.steps.func is sampler_module._one_step  # type: ignore[attr-defined]
+    python_loop.free()
+    theirs = run()
+    assert ours == theirs
+    assert ours[1] > 10
+
+
+def test_what_a_reply_leaves_in_the_cache_serves_the_next_prompt_as_a_fresh_run_would(
+        engine: LlamaEngine) -> None:
+    params = SamplingParams(temperature=0.0, max_tokens=20)
+    engine.reset()
+    prompt = engine.chat_tokens(POEM)
+    gen = engine.stream_tokens(prompt, params)
+    reply = gen.read_all()
+    assert gen.stats.finish_reason == "length" and gen.stats.generated_tokens == 20
+    # The reply's last token was never decoded: nothing would read what follows it.
+    assert len(engine._cached) == len(prompt) + 19
+    follow = prompt + engine.tokenize(reply + " And then", parse_special=False)
+    again = engine.stream_tokens(follow, params)
+    continued = again.read_all()
+    assert again.stats.cached_tokens >= len(prompt) + 10  # the reply's own tokens reused
+    engine.reset()
+    fresh = engine.stream_tokens(follow, params)
+    assert fresh.read_all() == continued and fresh.stats.cached_tokens == 0
+
+
+def test_the_compiled_decode_loop_refuses_bad_arguments(engine: LlamaEngine) -> None:
+    from app.engine import _sampling
+
+    sampler = engine._sampler(SamplingParams(), [])
+    try:
+        with pytest.raises(ValueError, match="needs a chain, a context, a vocabulary"):
+            sampler.steps(0, 4, 4)
+        with pytest.raises(ValueError, match="needs a chain, a context, a vocabulary"):
+            sampler.steps(engine._ctx, 0, 4)
+        with pytest.raises(ValueError, match="unknown mode"):
+            _sampling.steps(7, 1, 1, 1, 1, 1, 1, 1, 1000)
+        with pytest.raises(TypeError, match="steps\\(mode"):
+            _sampling.steps(1, 2)
+    finally:
+        sampler.free()
