@@ -9,7 +9,7 @@ from N concurrent connections; throughput is generated tokens per second of
 wall time, latency is per request. Prints a table and a final ``RESULT`` line.
 
     python bench/api.py [--model PATH] [--threads N] [--slots 16] [--tokens 64]
-                        [--requests 2] [--rounds 6] [--stream]
+                        [--requests 2] [--rounds 6] [--stream] [--cuda --gpu-layers 99]
 """
 
 from __future__ import annotations
@@ -51,15 +51,21 @@ class Server:
     env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
 
+    log: Path | None = None
+
     def start(self, timeout: float = 180.0) -> None:
         import httpx
 
-        self.proc = subprocess.Popen(self.args, env={**os.environ, **self.env},
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.log = Path(tempfile.mkstemp(prefix="autoglm-bench-server-", suffix=".log")[1])
+        with self.log.open("wb") as err:
+            self.proc = subprocess.Popen(self.args, env={**os.environ, **self.env},
+                                         stdout=subprocess.DEVNULL, stderr=err)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
-                raise SystemExit(f"{self.name} exited with {self.proc.returncode}: {' '.join(self.args)}")
+                said = self.log.read_text(errors="replace").strip().splitlines()[-15:]
+                raise SystemExit(f"{self.name} exited with {self.proc.returncode}: {' '.join(self.args)}\n"
+                                 + "\n".join(said))
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2).status_code == 200:
                     return
@@ -75,6 +81,8 @@ class Server:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        if self.log is not None:
+            self.log.unlink(missing_ok=True)
 
 
 @dataclass
@@ -154,6 +162,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--concurrency", default="1,4,16")
     ap.add_argument("--stream", action="store_true", help="stream replies over SSE")
+    ap.add_argument("--gpu-layers", type=int, default=0, help="layers on the GPU, both servers (99: all)")
+    ap.add_argument("--cuda", action="store_true", help="build llama-server with CUDA too")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop both servers on the way out
 
@@ -163,7 +173,7 @@ def main() -> int:
     path = args.model or str(default_model())
     threads = args.threads or physical_cores()
     levels = [int(c) for c in args.concurrency.split(",")]
-    exe = build_tool("llama-server")
+    exe = build_tool("llama-server", ["-DGGML_CUDA=ON"] if args.cuda else None)
     data = tempfile.mkdtemp(prefix="autoglm-bench-api-")
     from tests.keyring_backends import use_folder_keyring
 
@@ -176,11 +186,11 @@ def main() -> int:
         str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").exists() else sys.executable,
         "-m", "app", "--data-dir", data, "serve", "--model", path, "--port", str(p_ours),
         "--slots", str(args.slots), "--ctx", str(args.ctx), "--threads", str(threads),
-        "--gpu-layers", "0", "--queue-depth", "1024"], p_ours)
+        "--gpu-layers", str(args.gpu_layers), "--queue-depth", "1024"], p_ours)
     ref = Server("llama-server", [
         str(exe), "-m", path, "--port", str(p_ref), "-np", str(args.slots),
         "-c", str(args.ctx * args.slots), "-t", str(threads), "-tb", str(threads), "-b", "512",
-        "-ub", "512", "-ngl", "0", "--no-webui"], p_ref,
+        "-ub", "512", "-ngl", str(args.gpu_layers), "--no-webui"], p_ref,
         env={"LD_LIBRARY_PATH": str(exe.parent)})
     table: dict[int, dict[str, list[Run]]] = {}
     try:
@@ -200,7 +210,8 @@ def main() -> int:
         ref.stop()
 
     mode = "streaming (SSE)" if args.stream else "non-streaming"
-    print(f"model {Path(path).name}, {threads} threads, {args.slots} slots × {args.ctx} ctx, "
+    where = f"{args.gpu_layers} layers on the GPU" if args.gpu_layers else "CPU"
+    print(f"model {Path(path).name}, {where}, {threads} threads, {args.slots} slots × {args.ctx} ctx, "
           f"{args.tokens} tokens per reply, {mode}, {args.rounds} interleaved rounds")
     print("tok/s and latency from each server's best round; ratio: median of per-round ratios")
     print(f"{'concurrency':>11} {'server':<14} {'tok/s':>8} {'p50 s':>8} {'p95 s':>8} {'ratio':>7}")

@@ -186,7 +186,9 @@ suite() {
                 tests/engine/test_kv_cache.py
             ;;
         api)
-            run api_gpu 420 "$py" bench/api.py
+            # Every layer on the GPU for both servers, 64 slots: concurrency 1 to 64 at once.
+            run api_gpu 540 "$py" bench/api.py --cuda --gpu-layers 99 --slots 64 \
+                --concurrency 1,4,16,64 --rounds 4
             ;;
         multigpu)
             # Two or more GPUs: where the app places a model, and the synthetic 8B on one
