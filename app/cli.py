@@ -403,6 +403,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
               f"estimated memory: {p['estimated_memory_mib']} MiB")
     elif m:
         print(f"model: {m.get('path', '')} {m.get('error') or ''}")
+    spec = report.get("speculative")
+    if spec and spec["mode"] != "off":
+        how = (f"with the draft model {spec['draft_model'] or '(none set)'}" if spec["mode"] == "model"
+               else "by prompt lookup")
+        print(f"  speculative decoding: {how}, up to {spec['draft_tokens']} tokens at a time")
     print(f"trusted keys: {', '.join(report['trusted_keys']) or 'none'}")
     store = report["store"]
     print(f"conversation store: {store['state']}, keys kept in {store['key_store']}")

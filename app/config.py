@@ -194,6 +194,15 @@ _s("rope_scaling", bool, False, N_("Extend context with RoPE/YaRN scaling"), res
 _s("kv_cache", str, "f16", N_("KV cache precision"), choices=("f16", "q8_0", "q4_0"), restart=True,
    description=N_("q8_0 halves the memory a long context takes with almost no change in "
                   "replies; q4_0 quarters it, with some."))
+_s("speculative", str, "off", N_("Speculative decoding"), choices=("off", "lookup", "model"),
+   restart=True, description=N_("Draft a few tokens ahead and let the model verify them in one "
+                                "step: the same replies, sometimes faster. lookup drafts from "
+                                "the conversation itself (pays when replies quote it); model "
+                                "drafts with the draft model below."))
+_s("draft_model", str, "", N_("Draft model"), restart=True,
+   description=N_("A smaller GGUF model with the chat model's vocabulary (a path, or a name "
+                  "in the model folders), for speculative decoding with a draft model."))
+_s("draft_tokens", int, 8, N_("Tokens drafted at a time"), minimum=1, maximum=32)
 _s("model_dirs", str, "", N_("Extra model folders"), description=N_("Separated by the OS path separator."))
 _s("allow_unsigned", bool, False, N_("Allow unsigned models"))
 _s("model_options", dict, {}, N_("Per-model options"),

@@ -17,10 +17,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from app.engine import native
+from app.engine.draft import Drafter, DraftModel, check_same_vocabulary
 from app.engine.lookup import DraftBatch, NgramIndex, trim_cache
 from app.engine.sampler import (
     STEPS_DECODE_FAILED,
     STEPS_END,
+    STEPS_MORE,
     STEPS_SAMPLE_FAILED,
     GraphCut,
     Sampler,
@@ -31,6 +33,8 @@ from app.engine.weights import Weights, free_context, take_weights
 from app.errors import ContextOverflow, EngineError, ModelLoadFailed
 
 log = logging.getLogger(__name__)
+
+GREEDY = SamplingParams(temperature=0.0, repeat_penalty=1.0, max_tokens=1)
 
 # The most tokens one call of the decode loop samples (it also stops after
 # sampler.STEP_BUDGET_US); the first call of a reply samples one.
@@ -139,6 +143,12 @@ class LlamaEngine:
         self.backend_sampling = (config.backend_sampling == "on" or (
             config.backend_sampling == "auto" and output_on_gpu)) and GraphCut.available(lib)
         self._graph_cut = GraphCut(lib, self._ctx) if self.backend_sampling else None
+        # A smaller model with the same vocabulary whose greedy continuation is drafted
+        # and verified when a reply asks for drafts (SamplingParams.draft); owned here.
+        self.draft: LlamaEngine | None = None
+        # False where drafts were asked for but cannot be had (the draft model set would
+        # not load): replies then decode without any.
+        self.drafting = True
 
     # -- tokens (the model's own tokenizer) ---------------------------------------------------
 
@@ -150,6 +160,9 @@ class LlamaEngine:
 
     def detokenize(self, tokens: Sequence[int]) -> str:
         return self.vocab.detokenize(tokens)
+
+    def token_text(self, token: int) -> bytes:
+        return self.vocab.piece(token)[0]
 
     def render_chat(self, messages: Sequence[ChatMessage], *, add_generation_prompt: bool = True) -> str:
         return self.chat_template.render(messages, add_generation_prompt=add_generation_prompt)
@@ -202,7 +215,7 @@ class LlamaEngine:
             stats.finish_reason = "cancelled"
             stats.total_s = time.perf_counter() - t0
             return
-        if params.draft > 0:
+        if self._drafts(params):
             yield from self._run_drafting(tokens, params, cancel, stops, stats, t0)
             return
         sampler = self._sampler(params, tokens, graph_cut)
@@ -280,7 +293,7 @@ class LlamaEngine:
         ctx, mem, pieces, piece_of = self._ctx, self._mem, self.vocab._pieces, self.vocab.piece
         sample = sampler.sample
         batch = DraftBatch(lib, params.draft + 1)
-        index = NgramIndex(tokens)
+        index: Drafter = DraftModel(self.draft, tokens) if self.draft is not None else NgramIndex(tokens)
         utf8 = codecs.getincrementaldecoder("utf-8")("replace")
         held = ""
         max_new = min(params.max_tokens, self.n_ctx - len(tokens))
@@ -378,6 +391,36 @@ class LlamaEngine:
                 if n_gen > 1:
                     stats.decode_tokens_per_s = (n_gen - 1) / max(1e-9, t_end - t_first)
 
+    def greedy_continuation(self, tokens: Sequence[int], n: int) -> list[int]:
+        """The ``n`` tokens this model would write after ``tokens``, greedily (what a
+        draft model drafts), reusing the cached prefix."""
+        with self._lock:
+            if self._ctx is None:
+                raise EngineError("the draft model has been unloaded")
+            tokens = list(tokens)
+            cut = self._use_graph_cut(GREEDY)
+            self._prefill(tokens, ReplyStats(prompt_tokens=len(tokens)), None)
+            sampler = self._sampler(GREEDY, tokens, cut)
+            out: list[int] = []
+            try:
+                while len(out) < n:
+                    run = sampler.steps(self._ctx, n - len(out), n - len(out))
+                    self._cached.extend(run.tokens[:run.decoded])
+                    out += run.tokens
+                    if run.status != STEPS_MORE:
+                        break
+            finally:
+                sampler.free()
+            return out
+
+    def attach_draft(self, draft: LlamaEngine) -> None:
+        """Draft with ``draft`` (closed with this engine); refused, with the reason, when
+        its vocabulary is not this model's."""
+        check_same_vocabulary(self, draft, draft.name or "given")
+        if self.draft is not None:
+            self.draft.close()
+        self.draft = draft
+
     def _prefill(self, tokens: list[int], stats: ReplyStats, cancel: threading.Event | None) -> bool:
         """Bring the KV cache to ``tokens``, reusing the longest cached prefix.
 
@@ -415,12 +458,15 @@ class LlamaEngine:
         cut = self._graph_cut
         if cut is None:
             return False
-        if fits_graph_cut(params) and params.draft <= 0:
+        if fits_graph_cut(params) and not self._drafts(params):
             return cut.attach()
         # This reply needs every logit, or several outputs in one batch (drafts), which
         # llama.cpp's backend sampling does not take.
         cut.detach()
         return False
+
+    def _drafts(self, params: SamplingParams) -> bool:
+        return params.draft > 0 and self.drafting
 
     def _sampler(self, params: SamplingParams, prompt: list[int], graph_cut: bool = False) -> Sampler:
         return Sampler(self._lib, self.vocab.handle, self.n_vocab, params, prompt,
@@ -444,6 +490,9 @@ class LlamaEngine:
             free_context(self._lib, self._ctx, self._threadpool)
             self._ctx = self._model = None
             self.weights.release()
+            draft, self.draft = self.draft, None
+        if draft is not None:
+            draft.close()
 
     def __enter__(self) -> LlamaEngine:
         return self

@@ -44,7 +44,8 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Chat"), ("system_prompt", "context_overflow")),
     (N_("Sampling"), ("temperature", "top_p", "top_k", "min_p", "repeat_penalty", "max_tokens", "seed")),
     (N_("Models"), ("model_dirs", "threads", "gpu_device", "gpu_split", "rope_scaling", "kv_cache",
-                    "allow_unsigned", "embedding_model")),
+                    "allow_unsigned", "embedding_model", "speculative", "draft_model",
+                    "draft_tokens")),
 )
 MULTILINE = {"system_prompt"}
 
@@ -60,6 +61,10 @@ def choice_label(setting: str, value: str) -> str:
             "SettingsDialog", "Only a model that fits on no single GPU"),
         ("gpu_split", "layer"): QCoreApplication.translate("SettingsDialog", "By layers"),
         ("gpu_split", "row"): QCoreApplication.translate("SettingsDialog", "By rows"),
+        ("speculative", "off"): QCoreApplication.translate("SettingsDialog", "Off"),
+        ("speculative", "lookup"): QCoreApplication.translate(
+            "SettingsDialog", "From the conversation (prompt lookup)"),
+        ("speculative", "model"): QCoreApplication.translate("SettingsDialog", "With the draft model"),
         ("theme", "system"): QCoreApplication.translate("SettingsDialog", "Follow the system"),
         ("theme", "light"): QCoreApplication.translate("SettingsDialog", "Light"),
         ("theme", "dark"): QCoreApplication.translate("SettingsDialog", "Dark"),

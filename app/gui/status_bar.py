@@ -161,6 +161,11 @@ class StatusBar(QStatusBar):
                                           else self.tr("layers"))
                                  .replace("%2", str(len(plan.backend.devices))))
                 self.backend_label.setToolTip(where.describe(plan.backend.devices))
+            if m.draft_name:
+                text += " · " + self.tr("draft model %1").replace("%1", m.draft_name)
+            elif m.draft_error:
+                text += " · " + self.tr("no draft model")
+                self.backend_label.setToolTip(m.draft_error)
             self.backend_label.setText(text)
         else:
             self.backend_label.setText("")

@@ -28,6 +28,8 @@ def sampling_from_settings(settings: Settings, **overrides: Any) -> SamplingPara
             values["stop"] = tuple(value)
         else:
             values[name] = value
+    if "draft" not in values and str(settings.get("speculative")) != "off":
+        values["draft"] = int(settings.get("draft_tokens"))
     return SamplingParams(**values)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from app.errors import AppError, ModelNotFound, ModelRefused
+from app.errors import AppError, ConfigError, ModelNotFound, ModelRefused
 from app.security.policy import check_allow_unsigned
 from app.services.audit import audited, record
 from app.services.context import AppContext
@@ -158,6 +158,10 @@ class LoadedModel(Generic[E]):
     plan: LoadPlan
     signed: bool
     signer: str | None
+    # Speculative decoding with a draft model (the "speculative" setting is "model"): the
+    # draft model's file name once attached, or why none is (shown in the status bar).
+    draft_name: str = ""
+    draft_error: str = ""
 
     @property
     def name(self) -> str:
@@ -232,6 +236,46 @@ def load_model(ctx: AppContext, name: str | None = None, *, allow_unsigned: bool
                               placement=plan.placement)
         return LlamaEngine(load_path, config, plan=plan, name=file_name)
 
-    return load_verified(ctx, name, build, n_ctx=n_ctx, allow_rope=rope,
-                         allow_unsigned=allow_unsigned, gpu_layers=gpu_layers, threads=threads,
-                         progress=progress, cancel=cancel, kv_cache=kv, gpu=gpu)
+    loaded = load_verified(ctx, name, build, n_ctx=n_ctx, allow_rope=rope,
+                           allow_unsigned=allow_unsigned, gpu_layers=gpu_layers, threads=threads,
+                           progress=progress, cancel=cancel, kv_cache=kv, gpu=gpu)
+    if str(ctx.settings.get("speculative")) == "model":
+        try:
+            attach_draft_model(ctx, loaded, build, allow_unsigned=allow_unsigned, threads=threads,
+                               kv_cache=kv, cancel=cancel)
+        except BaseException:
+            loaded.close()
+            raise
+    return loaded
+
+
+NO_DRAFT_MODEL = ("no draft model is set: choose one in Settings → Models → Draft model, or "
+                  "`autoglm settings set draft_model FILE`")
+
+
+def attach_draft_model(ctx: AppContext, loaded: LoadedModel[LlamaEngine],
+                       build: Callable[[str, str, LoadPlan, int], LlamaEngine], *,
+                       allow_unsigned: bool = False, threads: int | None = None,
+                       kv_cache: str = "f16", cancel: threading.Event | None = None) -> None:
+    """Load the ``draft_model`` setting's model (verified like any model) for speculative
+    decoding and attach it to ``loaded``'s engine. A draft model that is not set, will
+    not load or does not share the chat model's vocabulary leaves the chat model working
+    without drafts, and ``loaded.draft_error`` says why."""
+    engine = loaded.engine
+    chosen = str(ctx.settings.get("draft_model") or "").strip()
+    try:
+        if not chosen:
+            raise ConfigError(NO_DRAFT_MODEL)
+        draft = load_verified(ctx, chosen, build, n_ctx=engine.n_ctx, allow_unsigned=allow_unsigned,
+                              threads=threads, cancel=cancel, kv_cache=kv_cache)
+        try:
+            engine.attach_draft(draft.engine)
+        except BaseException:
+            draft.close()
+            raise
+    except (AppError, OSError) as exc:
+        engine.drafting = False
+        loaded.draft_error = f"speculative decoding is off: {exc}"
+        log.warning("%s", loaded.draft_error)
+        return
+    loaded.draft_name = draft.name
