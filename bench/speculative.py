@@ -1,9 +1,10 @@
-"""Speculative decoding by prompt lookup against plain decoding, same engine, same run:
-a reply that quotes its prompt (a document answer, a summary, an edit) and free chat.
-Greedy decoding, so both runs aim at the same reply. Prints a table and a final
-``RESULT`` line.
+"""Speculative decoding by prompt lookup (or with a draft model) against plain decoding,
+same engine, same run: a reply that quotes its prompt (a document answer, a summary, an
+edit) and free chat. Greedy decoding, so both runs aim at the same reply. Prints a table
+and a final ``RESULT`` line.
 
     python bench/speculative.py [--model PATH] [--gpu-layers N] [--threads N] [--runs 3]
+                                [--draft-model PATH [--unsigned]]
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--tokens", type=int, default=160)
     ap.add_argument("--draft", type=int, default=8)
+    ap.add_argument("--draft-model", help="draft with this model instead of by prompt lookup "
+                    "(same: the chat model itself, whose drafts are always right: the upper bound)")
+    ap.add_argument("--unsigned", action="store_true", help="allow unsigned models (synthetic ones)")
     args = ap.parse_args()
 
     from app.engine.types import ChatMessage, SamplingParams
@@ -58,11 +62,22 @@ def main() -> int:
         ctx = open_context(data)
         if args.threads:
             ctx.settings.set("threads", args.threads)
-        loaded = load_model(ctx, args.model, n_ctx=4096, gpu_layers=args.gpu_layers)
+        if args.draft_model:
+            from app.services.models import resolve_model
+
+            ctx.settings.set("speculative", "model")
+            ctx.settings.set("draft_model", str(resolve_model(ctx, args.model))
+                             if args.draft_model == "same" else args.draft_model)
+        loaded = load_model(ctx, args.model, n_ctx=4096, gpu_layers=args.gpu_layers,
+                            allow_unsigned=args.unsigned)
+        if loaded.draft_error:
+            raise SystemExit(loaded.draft_error)
         engine = loaded.engine
+        how = f"draft model {loaded.draft_name}" if args.draft_model else "prompt lookup"
         print(f"model: {Path(loaded.path).name}  backend: {loaded.plan.backend.name if loaded.plan else '?'}  "
-              f"draft: up to {args.draft} tokens")
-        print(f"{'prompt':8} {'plain tok/s':>12} {'lookup tok/s':>13} {'speed-up':>9} {'accepted':>9} {'same text':>10}")
+              f"{how}: up to {args.draft} tokens")
+        column = "draft tok/s" if args.draft_model else "lookup tok/s"
+        print(f"{'prompt':8} {'plain tok/s':>12} {column:>13} {'speed-up':>9} {'accepted':>9} {'same text':>10}")
         for name, prompt in PROMPTS.items():
             messages = [ChatMessage("user", prompt)]
             plain, drafted, accepted, drafted_n, same = [], [], [], 0, 0
@@ -83,7 +98,7 @@ def main() -> int:
             print(f"{name:8} {p:12.1f} {s:13.1f} {s / p:9.2f} {statistics.median(accepted):9.2f} "
                   f"{same:>6}/{args.runs}")
     q, f = results["quote"], results["free"]
-    print(f"RESULT speedup_quote={q[1] / q[0]:.2f} speedup_free={f[1] / f[0]:.2f} "
+    print(f"RESULT drafts={'model' if args.draft_model else 'lookup'} speedup_quote={q[1] / q[0]:.2f} speedup_free={f[1] / f[0]:.2f} "
           f"accept_quote={q[2]:.2f} accept_free={f[2]:.2f} same_quote={q[3]}/{q[4]} "
           f"same_free={f[3]}/{f[4]}")
     return 0

@@ -15,7 +15,7 @@
 # bench/prefix.py on the default model, and the GPU tests), "api" (bench/api.py
 # against llama-server), "speculative" (bench/speculative.py on the GPU and on 2 CPU
 # threads), "kv" (bench/kv_memory.py with the default model and the synthetic 8B on the
-# GPU), "multigpu" (two GPUs: placement, its tests, and the synthetic 8B on one GPU
+# GPU), "draft" (bench/speculative.py with a draft model), "multigpu" (two GPUs: placement, its tests, and the synthetic 8B on one GPU
 # against split by layers and by rows), and SHAPE-QUANT for a synthetic model of
 # bench/synthetic_gguf.py (llama3-8b-q4_k_m, qwen2.5-7b-q4_k_m, llama3-8b-q8_0…):
 # decode and prefill, with the device memory in use.
@@ -208,6 +208,16 @@ suite() {
         speculative)
             run speculative_gpu 300 "$py" bench/speculative.py --gpu-layers 99 --runs 3
             run speculative_cpu2 300 "$py" bench/speculative.py --gpu-layers 0 --threads 2 --runs 3
+            ;;
+        draft)
+            # A draft model: the default model drafting for itself (every draft right: the
+            # most drafts can give), and the synthetic 1B for the synthetic 8B (same
+            # vocabulary, random weights: drafts almost never right, what a bad draft costs).
+            run speculative_draft_same 300 "$py" bench/speculative.py --gpu-layers 99 --runs 3 --draft-model same
+            local big="$models/llama3-8b-q4_k_m.gguf" small="$models/llama3.2-1b-q4_k_m.gguf"
+            wait_for "$small" "" 300 "synthetic model llama3.2-1b-q4_k_m" && wait_for "$big" "" 60 "synthetic 8B" \
+                && run speculative_draft_8b 300 "$py" bench/speculative.py --gpu-layers 99 --runs 2 \
+                    --model "$big" --draft-model "$small" --unsigned
             ;;
         kv)
             local m="$models/llama3-8b-q4_k_m.gguf"

@@ -100,6 +100,26 @@
         <translation>q8_0 可将长上下文占用的内存减半，回复几乎不变；q4_0 可减至四分之一，回复会有些变化。</translation>
     </message>
     <message>
+        <source>Speculative decoding</source>
+        <translation>推测解码</translation>
+    </message>
+    <message>
+        <source>Draft a few tokens ahead and let the model verify them in one step: the same replies, sometimes faster. lookup drafts from the conversation itself (pays when replies quote it); model drafts with the draft model below.</source>
+        <translation>预先起草几个词元，由模型一步验证：回复完全相同，有时更快。lookup 从对话本身起草（回复引用对话内容时才划算）；model 用下面的草稿模型起草。</translation>
+    </message>
+    <message>
+        <source>Draft model</source>
+        <translation>草稿模型</translation>
+    </message>
+    <message>
+        <source>A smaller GGUF model with the chat model&apos;s vocabulary (a path, or a name in the model folders), for speculative decoding with a draft model.</source>
+        <translation>与对话模型词表相同的较小 GGUF 模型（路径，或模型文件夹中的名称），用于以草稿模型进行推测解码。</translation>
+    </message>
+    <message>
+        <source>Tokens drafted at a time</source>
+        <translation>每次起草的词元数</translation>
+    </message>
+    <message>
         <source>Extra model folders</source>
         <translation>其他模型文件夹</translation>
     </message>
@@ -2112,6 +2132,18 @@ signed by the administrator key %2 on %3. Only a new policy signed by that key c
         <translation>按行</translation>
     </message>
     <message>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>From the conversation (prompt lookup)</source>
+        <translation>从对话中起草（提示查找）</translation>
+    </message>
+    <message>
+        <source>With the draft model</source>
+        <translation>使用草稿模型</translation>
+    </message>
+    <message>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
@@ -2252,6 +2284,14 @@ signed by the administrator key %2 on %3. Only a new policy signed by that key c
     <message>
         <source>layers</source>
         <translation>层</translation>
+    </message>
+    <message>
+        <source>draft model %1</source>
+        <translation>草稿模型 %1</translation>
+    </message>
+    <message>
+        <source>no draft model</source>
+        <translation>无草稿模型</translation>
     </message>
     <message>
         <source>Context %1 / %2</source>
