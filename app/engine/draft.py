@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from app.engine.types import SamplingParams
 from app.errors import EngineError
 
 # Token ids whose text is compared when a draft model is attached, besides the sizes:
@@ -32,19 +33,22 @@ class DraftEngine(Protocol):
     n_vocab: int
     n_ctx: int
 
-    def greedy_continuation(self, tokens: Sequence[int], n: int) -> list[int]: ...
+    def greedy_continuation(self, tokens: Sequence[int], n: int,
+                            like: SamplingParams = ...) -> list[int]: ...
 
     def token_text(self, token: int) -> bytes: ...
 
 
 class DraftModel:
-    """Drafts by a draft model: its greedy continuation of the conversation so far. Its
-    own KV cache follows the conversation, so each draft costs the tokens accepted since
-    the last one and the draft's own tokens."""
+    """Drafts by a draft model: its greedy continuation of the conversation so far, with
+    the reply's own penalties and grammar (so that it guesses what the reply will pick).
+    Its own KV cache follows the conversation, so each draft costs the tokens accepted
+    since the last one and the draft's own tokens."""
 
-    def __init__(self, engine: DraftEngine, tokens: Sequence[int]) -> None:
+    def __init__(self, engine: DraftEngine, tokens: Sequence[int], params: SamplingParams) -> None:
         self.engine = engine
         self.history = list(tokens)
+        self.params = params
 
     def append(self, tok: int) -> None:
         self.history.append(tok)
@@ -52,7 +56,7 @@ class DraftModel:
     def draft(self, max_tokens: int) -> list[int]:
         if max_tokens <= 0 or len(self.history) + max_tokens >= self.engine.n_ctx:
             return []
-        return self.engine.greedy_continuation(self.history, max_tokens)
+        return self.engine.greedy_continuation(self.history, max_tokens, self.params)
 
 
 def check_same_vocabulary(chat: DraftEngine, draft: DraftEngine, draft_name: str) -> None:

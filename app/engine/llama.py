@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.engine import native
 from app.engine.draft import Drafter, DraftModel, check_same_vocabulary
@@ -293,7 +293,8 @@ class LlamaEngine:
         ctx, mem, pieces, piece_of = self._ctx, self._mem, self.vocab._pieces, self.vocab.piece
         sample = sampler.sample
         batch = DraftBatch(lib, params.draft + 1)
-        index: Drafter = DraftModel(self.draft, tokens) if self.draft is not None else NgramIndex(tokens)
+        index: Drafter = (DraftModel(self.draft, tokens, params) if self.draft is not None
+                          else NgramIndex(tokens))
         utf8 = codecs.getincrementaldecoder("utf-8")("replace")
         held = ""
         max_new = min(params.max_tokens, self.n_ctx - len(tokens))
@@ -391,16 +392,19 @@ class LlamaEngine:
                 if n_gen > 1:
                     stats.decode_tokens_per_s = (n_gen - 1) / max(1e-9, t_end - t_first)
 
-    def greedy_continuation(self, tokens: Sequence[int], n: int) -> list[int]:
-        """The ``n`` tokens this model would write after ``tokens``, greedily (what a
-        draft model drafts), reusing the cached prefix."""
+    def greedy_continuation(self, tokens: Sequence[int], n: int,
+                            like: SamplingParams = GREEDY) -> list[int]:
+        """The ``n`` tokens this model would write after ``tokens``, greedily with the
+        penalties and grammar of ``like`` (what a draft model drafts for a reply with
+        those settings), reusing the cached prefix."""
+        params = replace(like, temperature=0.0, draft=0, max_tokens=n)
         with self._lock:
             if self._ctx is None:
                 raise EngineError("the draft model has been unloaded")
             tokens = list(tokens)
-            cut = self._use_graph_cut(GREEDY)
+            cut = self._use_graph_cut(params)
             self._prefill(tokens, ReplyStats(prompt_tokens=len(tokens)), None)
-            sampler = self._sampler(GREEDY, tokens, cut)
+            sampler = self._sampler(params, tokens, cut)
             out: list[int] = []
             try:
                 while len(out) < n:
