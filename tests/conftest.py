@@ -33,6 +33,13 @@ class MemoryKeyring(KeyringBackend):
         self.store.pop((service, username), None)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests marked slow themselves (not through their module) first: with the suite
+    spread over processes (make test), each process starts on a long one and the short
+    ones fill in around them, instead of one long test running alone at the end."""
+    items.sort(key=lambda item: not any(m.name == "slow" for m in item.own_markers))
+
+
 @pytest.fixture(autouse=True)
 def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point every path the app uses at tmp_path, and the keyring at a folder there that
