@@ -92,6 +92,10 @@ class ChatController(QObject):
         self._tool_loads = 0
         self.approval: ToolApproval | None = None  # the question on screen, if any
         self.servers_dialog: QWidget | None = None  # the MCP servers dialog, once opened
+        # The newest choice to save, per (what, conversation): see _save_latest.
+        self._latest: dict[tuple[str, str], Callable[[], Any]] = {}
+        self._latest_lock = threading.Lock()
+        self._saving_lock = threading.Lock()
         conversation_list.selected.connect(self.open)
         conversation_list.new_requested.connect(self.new_chat)
         conversation_list.search_changed.connect(lambda _q: self.refresh_list())
@@ -575,7 +579,7 @@ class ChatController(QObject):
             self.errors.show_exception(exc)
             self._show_tools(cid, again=True)
 
-        self.taskman.run(lambda: set_tools(convs, cid, names, required), lambda _r: None, refused)
+        self._save_latest(("tools", cid), lambda: set_tools(convs, cid, names, required), refused)
 
     def _documents(self) -> Documents | None:
         if self.documents is None and self.conversations is not None:
@@ -613,7 +617,25 @@ class ChatController(QObject):
         convs, cid = self.conversations, self.current_id
         if convs is None or cid is None or not isinstance(choice, DocumentChoice):
             return
-        self.taskman.run(lambda: set_choice(convs.store, cid, choice), lambda _r: None)
+        self._save_latest(("documents", cid), lambda: set_choice(convs.store, cid, choice))
+
+    def _save_latest(self, key: tuple[str, str], write: Callable[[], Any],
+                     failure: Callable[[BaseException], None] | None = None) -> None:
+        """Save a choice the user may change again at once (ticks in a menu) off the GUI
+        thread, the newest last: the pool runs jobs side by side, so an older write could
+        land after a newer one and the user's last click be lost. Each job writes whatever
+        is newest for ``key`` when it runs, one job at a time."""
+        with self._latest_lock:
+            self._latest[key] = write
+
+        def newest() -> None:
+            with self._saving_lock:
+                with self._latest_lock:
+                    op = self._latest.pop(key, None)
+                if op is not None:
+                    op()
+
+        self.taskman.run(newest, lambda _r: None, failure)
 
     # -- rename, delete, undo, export ---------------------------------------------------------
 
