@@ -68,6 +68,11 @@ _SCALAR_CODES: dict[int, str] = {
 # The KV cache's precisions, and their bytes per element (ggml's f16; q8_0 and q4_0 pack
 # 32 values in 34 and 18 bytes).
 KV_BYTES_PER_ELEMENT = {"f16": 2.0, "q8_0": 34 / 32, "q4_0": 18 / 32}
+# Sliding-window architectures: one layer in this many attends to the whole context, the
+# others to the last ``attention.sliding_window`` tokens (llama.cpp's own patterns). The
+# engine keeps those layers' cache at the window plus a micro-batch, padded to 256 cells.
+# An architecture not listed here is counted at the full length (safe).
+FULL_ATTENTION_EVERY = {"gemma2": 2, "gemma3": 6, "cohere2": 4, "gpt-oss": 2}
 
 @dataclass(frozen=True)
 class ArrayValue:
@@ -103,6 +108,7 @@ class ModelInfo:
     vocab_size: int | None = None
     head_dim_k: int | None = None
     head_dim_v: int | None = None
+    sliding_window: int | None = None  # attention.sliding_window, where the model has one
     tensor_count: int | None = None
     has_chat_template: bool = False
     chat_template: str | None = None
@@ -125,14 +131,22 @@ class ModelInfo:
 
         n_layers x n_ctx x n_head_kv x (head size of K + of V) x bytes per element
         (2 for f16; ggml's blocks of 32: 34 bytes for q8_0, 18 for q4_0); models that
-        declare their own key/value head sizes use those instead.
+        declare their own key/value head sizes use those instead. The sliding-window
+        layers of a known sliding-window architecture count the window's cells, not
+        n_ctx (FULL_ATTENTION_EVERY).
         """
         if not (self.n_layers and self.n_head and self.n_embd):
             return 0
         n_head_kv = self.n_head_kv or self.n_head
         k = self.head_dim_k or self.n_embd // self.n_head
         v = self.head_dim_v or k
-        return int(self.n_layers * n_ctx * n_head_kv * (k + v) * KV_BYTES_PER_ELEMENT[kv_cache])
+        per_cell = n_head_kv * (k + v) * KV_BYTES_PER_ELEMENT[kv_cache]
+        every = FULL_ATTENTION_EVERY.get(self.architecture or "")
+        if not (self.sliding_window and every):
+            return int(self.n_layers * n_ctx * per_cell)
+        full_layers = self.n_layers // every
+        window = min(n_ctx, -(-(self.sliding_window + _N_UBATCH) // 256) * 256)
+        return int((full_layers * n_ctx + (self.n_layers - full_layers) * window) * per_cell)
 
     def compute_buffer_bytes(self, n_ctx: int) -> int:
         """A deliberately generous allowance for llama.cpp's scratch buffers.
@@ -476,6 +490,7 @@ def _parse(fh: BinaryIO, path: Path, size: int) -> ModelInfo:
         vocab_size=vocab,
         head_dim_k=arch_int("attention.key_length"),
         head_dim_v=arch_int("attention.value_length"),
+        sliding_window=arch_int("attention.sliding_window"),
         tensor_count=n_tensors,
         has_chat_template=bool(template),
         chat_template=template,

@@ -1,8 +1,8 @@
 """Sliding-window models (Gemma 3 270M: 15 of its 18 layers attend to the last 512
 tokens) keep only the window's cache for those layers: a 32k window with a q8_0 cache
 then takes less memory than 16k with f16. An earlier prompt's cache is reused only
-while it still holds the window before the new tokens, and replies are the ones a cold
-run gives."""
+while it still holds the window before the new tokens, replies are the ones a cache of
+the full length gives, and the app's memory estimate counts the window too."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from app.catalog.gguf_info import read_model_info
 from app.engine.llama import EngineConfig, LlamaEngine
 from app.engine.types import SamplingParams
 
@@ -66,6 +67,10 @@ def test_a_32k_window_with_q8_0_takes_less_memory_than_16k_with_f16(gemma_path: 
     # What the window-sized cache saves: llama.cpp's default keeps every layer's cache
     # as long as the context.
     assert kv_cache_mib(gemma_path, 32768, "q8_0", swa_full=True) > 4 * long_q8
+    # The app's estimate (the model manager's memory column, the load plan) agrees.
+    info = read_model_info(gemma_path)
+    assert info.kv_cache_bytes(32768, "q8_0") / 2**20 == pytest.approx(long_q8, abs=0.1)
+    assert info.kv_cache_bytes(16384, "f16") / 2**20 == pytest.approx(short_f16, abs=0.1)
 
 
 def test_a_follow_up_reuses_the_window_cache_and_answers_as_with_a_full_cache(
