@@ -125,15 +125,16 @@ class ModelInfo:
             "n_layers": self.n_layers,
         }
 
-    def kv_cache_bytes(self, n_ctx: int, kv_cache: str = "f16") -> int:
+    def kv_cache_bytes(self, n_ctx: int, kv_cache: str = "f16", *, window: bool = True) -> int:
         """Bytes of the K and V cache for ``n_ctx`` tokens at precision ``kv_cache`` (f16,
         q8_0 or q4_0; 0 when the header lacks the sizes).
 
         n_layers x n_ctx x n_head_kv x (head size of K + of V) x bytes per element
         (2 for f16; ggml's blocks of 32: 34 bytes for q8_0, 18 for q4_0); models that
-        declare their own key/value head sizes use those instead. The sliding-window
-        layers of a known sliding-window architecture count the window's cells, not
-        n_ctx (FULL_ATTENTION_EVERY).
+        declare their own key/value head sizes use those instead. With ``window``, the
+        sliding-window layers of a known sliding-window architecture count the window's
+        cells, not n_ctx (FULL_ATTENTION_EVERY): what the one-conversation engine keeps;
+        the API server's batch engine keeps them at the full length.
         """
         if not (self.n_layers and self.n_head and self.n_embd):
             return 0
@@ -142,7 +143,7 @@ class ModelInfo:
         v = self.head_dim_v or k
         per_cell = n_head_kv * (k + v) * KV_BYTES_PER_ELEMENT[kv_cache]
         every = FULL_ATTENTION_EVERY.get(self.architecture or "")
-        if not (self.sliding_window and every):
+        if not (window and self.sliding_window and every):
             return int(self.n_layers * n_ctx * per_cell)
         full_layers = self.n_layers // every
         window = min(n_ctx, -(-(self.sliding_window + _N_UBATCH) // 256) * 256)
@@ -163,8 +164,9 @@ class ModelInfo:
         logits = _N_UBATCH * n_vocab * 4
         return _COMPUTE_BASE_BYTES + scores + logits
 
-    def estimate_memory(self, n_ctx: int, kv_cache: str = "f16") -> int:
-        """Bytes needed to run this model with ``n_ctx`` tokens of context.
+    def estimate_memory(self, n_ctx: int, kv_cache: str = "f16", sequences: int = 1) -> int:
+        """Bytes needed to run this model with ``n_ctx`` tokens of context in all, for
+        ``sequences`` conversations at once (more than one: the API server's engine).
 
         Weights (the file size: llama.cpp maps it whole) + the KV cache
         (``kv_cache_bytes``) + the compute-buffer allowance
@@ -172,7 +174,8 @@ class ModelInfo:
         warning early, not an exact figure.
         """
         n_ctx = max(int(n_ctx), 1)
-        return self.file_size + self.kv_cache_bytes(n_ctx, kv_cache) + self.compute_buffer_bytes(n_ctx)
+        kv = self.kv_cache_bytes(n_ctx, kv_cache, window=sequences <= 1)
+        return self.file_size + kv + self.compute_buffer_bytes(n_ctx)
 
 
 class _Truncated(Exception):

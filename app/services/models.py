@@ -197,7 +197,8 @@ def load_verified(ctx: AppContext, name: str | None, build: Callable[[str, str, 
         plan = plan_load(
             file_size=info.file_size,
             n_layers=info.n_layers or 1,
-            kv_bytes=max(0, info.estimate_memory(want_ctx * sequences, kv_cache) - info.file_size),
+            kv_bytes=max(0, info.estimate_memory(want_ctx * sequences, kv_cache, sequences)
+                         - info.file_size),
             n_ctx=want_ctx,
             gpu_layers=int(ctx.settings.get("gpu_layers")) if gpu_layers is None else gpu_layers,
             threads=int(ctx.settings.get("threads")) if threads is None else threads,

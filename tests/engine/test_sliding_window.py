@@ -71,6 +71,9 @@ def test_a_32k_window_with_q8_0_takes_less_memory_than_16k_with_f16(gemma_path: 
     info = read_model_info(gemma_path)
     assert info.kv_cache_bytes(32768, "q8_0") / 2**20 == pytest.approx(long_q8, abs=0.1)
     assert info.kv_cache_bytes(16384, "f16") / 2**20 == pytest.approx(short_f16, abs=0.1)
+    # The API server's engine keeps a cache of the full length for its conversations.
+    assert (info.estimate_memory(4 * 8192, "q8_0", sequences=4) - info.estimate_memory(32768, "q8_0")
+            == info.kv_cache_bytes(32768, "q8_0", window=False) - info.kv_cache_bytes(32768, "q8_0"))
 
 
 def test_a_follow_up_reuses_the_window_cache_and_answers_as_with_a_full_cache(
