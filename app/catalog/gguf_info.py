@@ -146,8 +146,8 @@ class ModelInfo:
         if not (window and self.sliding_window and every):
             return int(self.n_layers * n_ctx * per_cell)
         full_layers = self.n_layers // every
-        window = min(n_ctx, -(-(self.sliding_window + _N_UBATCH) // 256) * 256)
-        return int((full_layers * n_ctx + (self.n_layers - full_layers) * window) * per_cell)
+        window_cells = min(n_ctx, -(-(self.sliding_window + _N_UBATCH) // 256) * 256)
+        return int((full_layers * n_ctx + (self.n_layers - full_layers) * window_cells) * per_cell)
 
     def compute_buffer_bytes(self, n_ctx: int) -> int:
         """A deliberately generous allowance for llama.cpp's scratch buffers.

@@ -116,10 +116,11 @@ class Sampler:
         address = ctypes.cast(self.chain, ctypes.c_void_p).value
         if mode == "chain":
             self.sample = functools.partial(lib.llama_sampler_sample, self.chain)
+        elif mode == "top":
+            self.sample = functools.partial(step, address, n_vocab, cut)
         else:
             from app.engine import _sampling
-            self.sample = (functools.partial(_sampling.sample_cut, address, cut) if mode == "cut"
-                           else functools.partial(_sampling.sample, address, n_vocab, cut))
+            self.sample = functools.partial(_sampling.sample_cut, address, cut)
         if step is not None and COMPILED_LOOP:
             from app.engine import _sampling
             code = {"chain": _sampling.MODE_CHAIN, "top": _sampling.MODE_TOP,

@@ -78,11 +78,11 @@ def diagnose(ctx: AppContext, model: str | None = None) -> dict[str, Any]:
                 "estimated_memory_mib": info.estimate_memory(n_ctx) // 2**20,
             }
         report["model"] = entry
-        mode = str(ctx.settings.get("speculative"))
-        report["speculative"] = {"mode": mode, "draft_tokens": int(ctx.settings.get("draft_tokens")),
-                                 "draft_model": str(ctx.settings.get("draft_model") or "") or None}
     except AppError as exc:
         report["model"] = {"error": str(exc)}
+    report["speculative"] = {"mode": str(ctx.settings.get("speculative")),
+                             "draft_tokens": int(ctx.settings.get("draft_tokens")),
+                             "draft_model": str(ctx.settings.get("draft_model") or "") or None}
     from app.services.storage import store_status
 
     report["store"] = store_status(ctx).as_dict()
