@@ -252,6 +252,10 @@ class LlamaEngine:
                 cached.extend(run.tokens[:run.decoded])
                 if not t_first and run.tokens:
                     t_first = time.perf_counter()
+                # The run's text goes out as one piece: whatever reads the stream (the
+                # safety filter, the window, a client) then works once per run, not once
+                # per token, and is done before the device is.
+                shown: list[str] = []
                 for tok in run.tokens:
                     if cancel is not None and cancel.is_set():
                         finish = "cancelled"
@@ -265,12 +269,14 @@ class LlamaEngine:
                         held += text
                         emit, held, found = _split_at_stop(held, stops)
                         if emit:
-                            yield emit
+                            shown.append(emit)
                         if found:
                             finish = "stop"
                             break
                     else:
-                        yield text
+                        shown.append(text)
+                if shown:
+                    yield shown[0] if len(shown) == 1 else "".join(shown)
                 if run.status == STEPS_END and finish == "length":
                     finish = "stop"
                 elif run.status == STEPS_DECODE_FAILED:
