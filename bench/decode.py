@@ -174,6 +174,8 @@ def main() -> int:
             ratios["ours_depth"].append(row["ours"] / row["bench_depth"])
         if row["ours"] and row["plain"]:
             ratios["step"].append(row["ours"] / row["plain"])
+        print(f"round {i + 1}: " + " ".join(f"{k}={v:.1f}" if v else f"{k}=-" for k, v in row.items()),
+              flush=True)
     ours.loaded.close()
 
     med = statistics.median
