@@ -172,7 +172,9 @@ machine() {
     {
         echo "GPU: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader)"
         echo "CUDA compiler: $(nvcc --version | sed -n 's/.*release \([^,]*\),.*/\1/p')"
-        echo "CCCL: $(grep -m1 '^CCCL: ' "$state/build.log" | cut -d' ' -f2 || true) (empty: the toolkit's own)"
+        local cccl
+        cccl="$(grep -m1 '^CCCL: ' "$state/build.log" | cut -d' ' -f2)"
+        if [[ -n "$cccl" ]]; then echo "CCCL: $cccl (carried headers)"; else echo "CCCL: the toolkit's own"; fi
         echo "CPU: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(nproc) threads"
         echo "Python: $("$py" -V 2>&1)"
         echo "kernel: $(uname -r)"
