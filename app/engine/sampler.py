@@ -59,9 +59,12 @@ GRAPH_CUT = 256
 
 
 # How long one call of the compiled decode loop runs before it hands its tokens back:
-# short enough that text streams smoothly and a cancel takes effect at once, long
-# enough that a token on a fast GPU costs no round of the interpreter.
-STEP_BUDGET_US = 8000
+# short enough that text streams smoothly (a piece every 25 ms or every token, whichever
+# is longer: well under what a reader notices) and a cancel takes effect at once, long
+# enough that the work done per piece of text (the safety filter reading the stream,
+# the window, a client) is shared by a few tokens, on a CPU too, where a token takes
+# about 10 ms of the default model and the device cannot work while Python does.
+STEP_BUDGET_US = 25000
 # How a run of steps ended (as _sampling.c's steps() says).
 STEPS_MORE, STEPS_END, STEPS_DECODE_FAILED, STEPS_SAMPLE_FAILED = 0, 1, 2, 3
 
