@@ -283,10 +283,18 @@ _JWT_CHAR = re.compile(r"[A-Za-z0-9_\-+/=]")
 _ASCII_ALNUM = re.compile(r"[0-9A-Za-z]")
 
 
-def find_api_keys(text: str) -> Iterator[Span]:
+def find_api_keys(text: str, *, prefilter: bool = True) -> Iterator[Span]:
+    """``prefilter=False`` walks every pattern's matches, also where a search finds none;
+    only to prove that the search changes nothing."""
     if not _ASCII_ALNUM.search(text):
         return
     for pattern, check in _token_patterns():
+        # Most texts hold no key. A search per pattern says so in about half the time of a
+        # finditer loop per pattern (whose iterators cost more than the scans); one search of
+        # an alternation of all of them takes as long as the loop, as Python's re tries every
+        # part at every position.
+        if prefilter and pattern.search(text) is None:
+            continue
         for m in pattern.finditer(text):
             group = next((g for g in range(1, m.re.groups + 1) if m.group(g)), 0)
             if group and len(m.group(group)) >= 8:  # the secret in its setting ("aws_secret = '…'")
@@ -327,3 +335,7 @@ DETECTORS: dict[str, Callable[[str], Iterator[Span]]] = {
     "email": find_emails,
     "ip_address": find_ip_addresses,
 }
+# The same with nothing skipped: every token pattern's matches walked, also where its search
+# finds none. Used without ``GATES`` only to prove that what is skipped changes nothing.
+DETECTORS_UNGATED: dict[str, Callable[[str], Iterator[Span]]] = DETECTORS | {
+    "api_key": functools.partial(find_api_keys, prefilter=False)}

@@ -7,7 +7,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from app.security.safety.detectors import DETECTORS, GATES, Finding, Span, half_width
+from app.security.safety.detectors import (
+    DETECTORS,
+    DETECTORS_UNGATED,
+    GATES,
+    Finding,
+    Span,
+    half_width,
+)
 from app.security.safety.labels import removed_label, stopped_label
 from app.security.safety.rules import CATEGORIES, OrgRule, SafetyRules
 
@@ -26,9 +33,10 @@ class Scanner:
 
     def __init__(self, org: tuple[OrgRule, ...] = (), *, gated: bool = True) -> None:
         """``gated=False`` runs every detector on every text, skipping none on its gate
-        (``detectors.GATES``); only to prove that the gates change nothing."""
+        (``detectors.GATES``) and no token pattern on its search; only to prove that
+        skipping them changes nothing."""
         self.org = org
-        self._gates = GATES if gated else {}
+        self._detectors, self._gates = (DETECTORS, GATES) if gated else (DETECTORS_UNGATED, {})
         self._org = [(r.name, _org_pattern(r)) for r in org]
         self.max_org_span = max((r.max_length for r in org), default=0)
         self._keywords = [k.casefold() for r in org for k in r.keywords]
@@ -40,7 +48,7 @@ class Scanner:
         plain = half_width(text)
         gates = self._gates
         candidates: list[tuple[str, Span]] = [
-            (category, span) for category, find in DETECTORS.items()
+            (category, span) for category, find in self._detectors.items()
             if category not in gates or gates[category].search(plain) for span in find(plain)]
         for name, pattern in self._org:
             candidates.extend((name, m.span()) for m in pattern.finditer(plain) if m.end() > m.start())
