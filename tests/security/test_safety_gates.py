@@ -9,7 +9,7 @@ import random
 from collections import Counter
 
 from app.security.safety import CATEGORIES, SafetyRules, Scanner, StreamFilter
-from app.security.safety.detectors import DETECTORS, GATES, half_width
+from app.security.safety.detectors import _HALF_WIDTH, DETECTORS, GATES, half_width
 from tests.security.test_safety_corpus import load_corpus
 
 CORPUS = load_corpus()
@@ -92,3 +92,7 @@ def test_the_stream_filter_shows_holds_and_counts_the_same_with_and_without_gate
         acted_on += bool(runs[0][1])
     assert acted_on > len(CORPUS_TEXTS) // 2
 
+
+def test_half_width_skips_only_texts_with_nothing_to_translate() -> None:
+    for text in TEXTS + ["ａｂｃ", "　", "！～", "plain ascii", "汉字，"]:
+        assert half_width(text) == text.translate(_HALF_WIDTH), text
