@@ -8,8 +8,13 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from app.security.safety import CATEGORIES, SafetyRules, Scanner, StreamFilter
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.security.safety import CATEGORIES, SafetyRules, Scanner, StreamFilter, apply
 from app.security.safety.detectors import _HALF_WIDTH, DETECTORS, GATES, half_width
+from app.security.safety.stream import _NUMBER_CHARS, _TOKEN_CHARS, _number_start, _run_start
+from tests.security.test_safety import splits
 from tests.security.test_safety_corpus import load_corpus
 
 CORPUS = load_corpus()
@@ -17,7 +22,7 @@ CORPUS_TEXTS = [text for text, _labels in CORPUS]
 # What the corpus labels as found (numbers, addresses, keys), some in full-width forms, and
 # finds that hold no more than their gate asks for (an IPv6 address without a digit, a
 # passport number with its digits apart), as the random texts' pieces.
-FINDS = [text[start:end] for text, labels in CORPUS for _category, start, end in labels]
+FINDS = [text[start:end] for text, labels in CORPUS for _category, start, end in sorted(labels)]
 FINDS += [f.translate({0x21 + i: 0xFF01 + i for i in range(0x5E)}) for f in FINDS[::5]]
 FINDS += ["fe::ab", "::ffff", "a:b:c:d:e:f:a:b", "Passport No. 1A2B3C4D5", "护照号码：E1B2C3D45"]
 ALPHABET = (list("0123456789０１２３４５６７８９abcXYZｂｃｘＡＹＺ@＠:：.．-_ 　/+=")
@@ -96,3 +101,43 @@ def test_the_stream_filter_shows_holds_and_counts_the_same_with_and_without_gate
 def test_half_width_skips_only_texts_with_nothing_to_translate() -> None:
     for text in TEXTS + ["ａｂｃ", "　", "！～", "plain ascii", "汉字，"]:
         assert half_width(text) == text.translate(_HALF_WIDTH), text
+
+
+# -- the stream filter's own bookkeeping --------------------------------------------------
+
+FULL_WIDTH_REPLY = "好的，身份证号１１０１０５１９４９１２３１００２Ｘ，邮箱ａ．ｂ＠ｅｘａｍｐｌｅ．ｃｏｍ。Ｏｋ"
+
+
+@given(splits(FULL_WIDTH_REPLY))
+@settings(max_examples=200, deadline=None)
+def test_a_reply_in_full_width_forms_comes_out_as_filtered_whole_however_it_is_split(
+        pieces: list[str]) -> None:
+    # The stream keeps its text's half-width form a piece at a time; it must read as the whole.
+    stream = StreamFilter(Scanner(), SafetyRules(), ("output",), "en")
+    shown = "".join([stream.feed(p) for p in pieces] + [stream.finish()])
+    whole = apply(FULL_WIDTH_REPLY, Scanner().scan(FULL_WIDTH_REPLY), SafetyRules(), ("output",), "en")
+    assert shown == whole.text
+    assert "[ID number removed]" in shown and "ａ．ｂ＠ｅｘａｍｐｌｅ．ｃｏｍ" in shown
+    assert dict(stream.counts) == whole.counts
+
+
+def _walk_back(text: str, chars: str, lowest: int) -> int:
+    i = len(text)
+    while i > lowest and text[i - 1] in chars:
+        i -= 1
+    return i
+
+
+@given(st.text(alphabet="01 -()（）+a.汉", max_size=30), st.integers(0, 30))
+@settings(max_examples=500, deadline=None)
+def test_the_tail_held_back_starts_where_a_walk_back_over_its_characters_stops(
+        text: str, lowest: int) -> None:
+    lowest = min(lowest, len(text))
+    for chars in (_TOKEN_CHARS, _NUMBER_CHARS):
+        assert _run_start(text, chars, lowest) == _walk_back(text, chars, lowest)
+    i = _walk_back(text, _NUMBER_CHARS, lowest)
+    while i < len(text) and text[i] in " -)）":
+        i += 1
+    number = text[i:]
+    expected = i if any(c.isdigit() for c in number) or number in ("+", "(", "（") else len(text)
+    assert _number_start(text, lowest) == expected

@@ -42,10 +42,11 @@ class Scanner:
         self._keywords = [k.casefold() for r in org for k in r.keywords]
         self._priority = {c: i for i, c in enumerate(CATEGORIES + tuple(r.name for r in org))}
 
-    def scan(self, text: str) -> list[Finding]:
+    def scan(self, text: str, *, plain: str | None = None) -> list[Finding]:
         """Findings in order of position; where two overlap the longer wins (an e-mail
-        address over the phone number in it), then the better-proven category."""
-        plain = half_width(text)
+        address over the phone number in it), then the better-proven category. ``plain``:
+        ``half_width(text)``, where the caller has it already."""
+        plain = half_width(text) if plain is None else plain
         gates = self._gates
         candidates: list[tuple[str, Span]] = [
             (category, span) for category, find in self._detectors.items()

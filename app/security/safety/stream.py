@@ -23,8 +23,8 @@ TOKEN_SPAN = 2048  # JWTs and keys are long; an e-mail address is at most 254
 PEM_SPAN = 16384  # a 4096-bit RSA key in PEM is about 3,300 characters
 CONTEXT = 64  # released text kept for look-behinds and "passport no." before a number
 
-_NUMBER_CHARS = frozenset("0123456789 -()（）+")
-_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/+=@~%")
+_NUMBER_CHARS = "0123456789 -()（）+"
+_TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/+=@~%"
 
 
 class StreamFilter:
@@ -43,6 +43,11 @@ class StreamFilter:
         self.most_held = 0  # the most characters ever held back at once
         self._held = ""  # not shown yet
         self._shown = ""  # the end of what was shown, as the model wrote it
+        # Both through half_width, a piece at a time: translating the whole window again for
+        # every token cost more than any detector. It maps one character to one, so the
+        # copies line up with the text.
+        self._held_plain = ""
+        self._shown_plain = ""
 
     @property
     def held(self) -> int:
@@ -53,6 +58,7 @@ class StreamFilter:
         if self.blocked is not None or not piece:
             return ""
         self._held += piece
+        self._held_plain += half_width(piece)
         out = self._release(final=False)
         self.most_held = max(self.most_held, len(self._held))
         return out
@@ -67,11 +73,12 @@ class StreamFilter:
         if not self._held:
             return ""
         window = self._shown + self._held
+        plain = self._shown_plain + self._held_plain
         base = len(self._shown)
-        cut = len(window) if final else max(base, self._hold_from(half_width(window), base))
+        cut = len(window) if final else max(base, self._hold_from(plain, base))
         if cut == base:
             return ""  # all of it may still grow into a match: nothing to look at yet
-        findings = [f for f in self.scanner.scan(window) if f.end > base]
+        findings = [f for f in self.scanner.scan(window, plain=plain) if f.end > base]
         for f in findings:
             if f.start < cut < f.end:  # not over yet: hold it back whole
                 cut = max(f.start, base)
@@ -83,10 +90,11 @@ class StreamFilter:
         self.counts.update(outcome.counts)
         if outcome.blocked is not None:
             self.blocked = outcome.blocked
-            self._held = ""
+            self._held = self._held_plain = ""
             return outcome.text
-        self._shown = window[max(0, cut - CONTEXT):cut]
-        self._held = window[cut:]
+        kept = max(0, cut - CONTEXT)
+        self._shown, self._shown_plain = window[kept:cut], plain[kept:cut]
+        self._held, self._held_plain = window[cut:], plain[cut:]
         return outcome.text
 
     def _hold_from(self, window: str, base: int) -> int:
@@ -104,20 +112,17 @@ class StreamFilter:
         return hold
 
 
-def _run_start(text: str, chars: frozenset[str], lowest: int) -> int:
-    i = len(text)
-    while i > lowest and text[i - 1] in chars:
-        i -= 1
-    return i
+def _run_start(text: str, chars: str, lowest: int) -> int:
+    """Where the trailing run of ``chars`` in ``text`` starts, but not before ``lowest``."""
+    return lowest + len(text[lowest:].rstrip(chars))
 
 
 def _number_start(text: str, lowest: int) -> int:
     """The start of a trailing number still being written ("138 0013 "), or the end."""
     end = len(text)
-    i = _run_start(text, _NUMBER_CHARS, lowest)
-    while i < end and text[i] in " -)）":
-        i += 1
-    run = text[i:]
+    start = _run_start(text, _NUMBER_CHARS, lowest)
+    run = text[start:].lstrip(" -)）")
+    i = end - len(run)
     if any(c.isdigit() for c in run) or run in ("+", "(", "（"):
         return i
     return end
