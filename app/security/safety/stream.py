@@ -12,6 +12,7 @@ the organisation has its own patterns.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from app.security.safety.detectors import _PEM, half_width
@@ -25,6 +26,7 @@ CONTEXT = 64  # released text kept for look-behinds and "passport no." before a 
 
 _NUMBER_CHARS = "0123456789 -()（）+"
 _TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/+=@~%"
+_DIGIT = re.compile("[0-9]")
 
 
 class StreamFilter:
@@ -123,6 +125,6 @@ def _number_start(text: str, lowest: int) -> int:
     start = _run_start(text, _NUMBER_CHARS, lowest)
     run = text[start:].lstrip(" -)）")
     i = end - len(run)
-    if any(c.isdigit() for c in run) or run in ("+", "(", "（"):
+    if _DIGIT.search(run) or run in ("+", "(", "（"):  # the run's only digits are ASCII ones
         return i
     return end
