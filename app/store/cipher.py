@@ -95,8 +95,23 @@ def connect(path: Path | str, key: bytes | None, **kwargs: Any) -> Any:
 
 
 def opens_with(path: Path, key: bytes | None) -> bool:
-    """True if ``key`` opens the database at ``path`` (reads one page, writes nothing)."""
-    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    """True if ``key`` opens the database at ``path`` (reads one page, writes nothing).
+
+    Except where a writer was killed mid-transaction (the app, during a conversion or
+    a migration): its journal is "hot", and SQLite rolls it back before anyone may
+    read, which a read-only connection cannot do. Then the file is opened for writing
+    once, as the next opening would anyway: the rollback puts back the journal's page
+    images as they are, whatever the key, so a wrong key still only reads as wrong.
+    """
+    try:
+        return _reads_with(f"{Path(path).resolve().as_uri()}?mode=ro", key)
+    except driver_errors() as err:
+        if "readonly" not in str(err).lower():
+            raise
+    return _reads_with(Path(path).resolve().as_uri(), key)
+
+
+def _reads_with(uri: str, key: bytes | None) -> bool:
     conn = connect(uri, key, uri=True)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()

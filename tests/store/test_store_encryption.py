@@ -251,6 +251,40 @@ def test_a_wrong_key_is_refused_and_the_file_left_untouched(encrypted_ctx: AppCo
     assert digest_of(database) == original
 
 
+HALF_WRITTEN = """
+import os, sys
+from app.store import cipher
+
+conn = cipher.connect(sys.argv[1], bytes.fromhex(sys.argv[2]), isolation_level=None)
+conn.execute("PRAGMA journal_mode=DELETE")
+conn.execute("PRAGMA cache_size=1")  # changed pages spill into the file before the commit
+conn.execute("BEGIN")
+conn.execute("UPDATE conversations SET title = 'half-written'")
+conn.execute("CREATE TABLE bulk(x)")
+conn.execute("INSERT INTO bulk SELECT randomblob(2000) FROM (WITH RECURSIVE n(i) AS "
+             "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i FROM n)")
+os._exit(0)  # gone mid-transaction, as a kill leaves it: the rollback journal stays, hot
+"""
+
+
+def test_a_database_a_killed_writer_left_mid_transaction_opens_with_every_committed_row(
+    encrypted_ctx: AppContext, spawn_python: Callable[..., subprocess.Popen[str]]
+) -> None:
+    database = encrypted_ctx.paths.database
+    key = database_key(encrypted_ctx)
+    before = rows(database, key)
+    child = spawn_python(HALF_WRITTEN, str(database), key.hex())
+    _out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    journal = database.with_name(database.name + "-journal")
+    assert journal.exists()  # hot: a read-only probe of the key could not roll it back
+    assert not cipher.opens_with(database, cipher.new_key())  # a wrong key still reads as wrong
+    with open_user_store(open_context()):
+        pass
+    assert rows(database, key) == before
+    assert not journal.exists()
+
+
 def test_a_database_copied_to_another_machine_is_refused_as_such(
     encrypted_ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
