@@ -58,9 +58,10 @@ def create_db_engine(path: Path, *, key: bytes | None = None, read_only: bool = 
     path = Path(path).resolve()
     if read_only:
         # immutable=1 makes SQLite touch nothing at all; it is only correct when no
-        # WAL file holds committed pages the main file lacks.
-        wal = path.with_name(path.name + "-wal")
-        query = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+        # WAL file holds committed pages the main file lacks, and no rollback journal
+        # the old pages of a transaction a killed writer left half-written.
+        beside = [path.with_name(path.name + suffix) for suffix in ("-wal", "-journal")]
+        query = "mode=ro" if any(p.exists() for p in beside) else "mode=ro&immutable=1"
         uri = f"{path.as_uri()}?{query}"
 
         def connect_ro() -> Any:

@@ -16,6 +16,7 @@ from app.store import NewerDatabase, open_store
 from app.store.db import create_db_engine
 from app.store.migrate import (
     HEAD_REVISION,
+    Inspection,
     head_revision,
     include_object,
     inspect_file,
@@ -133,6 +134,35 @@ def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path: Path, dige
     with pytest.raises(StoreError, match="damaged"):
         open_store(db)
     assert digest(db) == before
+
+
+KILLED_MID_STAMP = """
+import os, sqlite3, sys
+
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA journal_mode=DELETE")
+db.execute("PRAGMA cache_size=1")  # changed pages spill into the file before the commit
+db.execute("BEGIN")
+db.execute("UPDATE alembic_version SET version_num = 'half-written'")
+db.execute("CREATE TABLE bulk(x)")
+db.execute("INSERT INTO bulk SELECT randomblob(2000) FROM (WITH RECURSIVE n(i) AS "
+           "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i FROM n)")
+os._exit(0)  # gone mid-transaction, as a kill leaves it: the rollback journal stays, hot
+"""
+
+
+def test_a_file_a_killed_writer_left_mid_transaction_reads_as_its_last_commit(db_path: Path) -> None:
+    import subprocess
+    import sys
+
+    committed = inspect_file(db_path)
+    assert committed == Inspection("stamped", HEAD_REVISION)
+    subprocess.run([sys.executable, "-c", KILLED_MID_STAMP, str(db_path)], check=True, timeout=60)
+    assert db_path.with_name(db_path.name + "-journal").exists()
+    # Not the half-written pages the file itself now holds (read as they are, they looked
+    # damaged): what rolling the journal back leaves.
+    assert inspect_file(db_path) == committed
+    assert not db_path.with_name(db_path.name + "-journal").exists()
 
 
 def test_opening_an_up_to_date_database_does_not_back_it_up(db_path: Path) -> None:
