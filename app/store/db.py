@@ -50,18 +50,22 @@ def create_db_engine(path: Path, *, key: bytes | None = None, read_only: bool = 
     key the same driver reads and writes plain SQLite, which is how a database from
     before encryption is opened to be converted. ``read_only`` opens the file without
     writing a byte to it — not even WAL or shared-memory files when none exist yet —
-    to inspect a file we may refuse.
+    to inspect a file we may refuse (save rolling back a killed writer's journal first).
     """
     from app.store.cipher import connect as cipher_connect
-    from app.store.cipher import driver
+    from app.store.cipher import driver, opens_with
 
     path = Path(path).resolve()
     if read_only:
+        if path.with_name(path.name + "-journal").exists():
+            # A writer killed mid-transaction: what the file holds is what rolling its
+            # journal back leaves, which only a connection that may write can do (as any
+            # opening would); read as it is, the file holds half a transaction.
+            opens_with(path, key)
         # immutable=1 makes SQLite touch nothing at all; it is only correct when no
-        # WAL file holds committed pages the main file lacks, and no rollback journal
-        # the old pages of a transaction a killed writer left half-written.
-        beside = [path.with_name(path.name + suffix) for suffix in ("-wal", "-journal")]
-        query = "mode=ro" if any(p.exists() for p in beside) else "mode=ro&immutable=1"
+        # WAL file holds committed pages the main file lacks.
+        wal = path.with_name(path.name + "-wal")
+        query = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
         uri = f"{path.as_uri()}?{query}"
 
         def connect_ro() -> Any:

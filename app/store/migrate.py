@@ -108,12 +108,6 @@ def inspect_file(path: Path, key: bytes | None = None) -> Inspection:
     writer killed mid-transaction left a rollback journal: that is rolled back first)."""
     if not path.exists():
         return Inspection("missing")
-    if path.with_name(path.name + "-journal").exists():
-        # A writer killed mid-transaction: what the file holds is what rolling its journal
-        # back leaves, which only a connection that may write can do (any opening would).
-        from app.store.cipher import opens_with
-
-        opens_with(path, key)
     engine = create_db_engine(path, key=key, read_only=True)
     try:
         with storage_errors(path), engine.connect() as conn:
